@@ -1,0 +1,115 @@
+//! Persistence: one `Store` over either SQLite or PostgreSQL.
+//!
+//! Every query is written once, in SQL both databases accept (`$1` placeholders,
+//! `RETURNING`, `ON CONFLICT`), and runs through sqlx's `Any` driver. The few places where
+//! the dialects differ (connection set-up, migrations, search, the order-number sequence,
+//! how a write transaction starts) live in `sqlite.rs` and `postgres.rs` and nowhere else.
+
+mod postgres;
+mod sqlite;
+
+pub mod api_keys;
+pub mod categories;
+pub mod products;
+pub mod settings;
+pub mod users;
+
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Transaction};
+
+use crate::error::ApiError;
+
+pub type Tx = Transaction<'static, sqlx::Any>;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    dialect: Dialect,
+}
+
+impl Store {
+    /// Connects to `sqlite://…` (the file is created if missing) or `postgres://…`.
+    pub async fn connect(url: &str) -> anyhow::Result<Store> {
+        sqlx::any::install_default_drivers();
+        let (dialect, url) = if url.starts_with("sqlite:") {
+            (Dialect::Sqlite, sqlite::normalize_url(url))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Dialect::Postgres, url.to_string())
+        } else {
+            anyhow::bail!("DATABASE_URL must start with sqlite:// or postgres://, got {url:?}");
+        };
+        let options: AnyConnectOptions = url.parse()?;
+        let pool_options = AnyPoolOptions::new()
+            .acquire_timeout(Duration::from_secs(10))
+            .idle_timeout(Duration::from_secs(300));
+        let pool = match dialect {
+            Dialect::Sqlite => sqlite::pool(pool_options, options).await?,
+            Dialect::Postgres => postgres::pool(pool_options, options).await?,
+        };
+        Ok(Store { pool, dialect })
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Applies the migrations of this store's dialect that have not run yet.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match self.dialect {
+            Dialect::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.pool).await?,
+            Dialect::Postgres => sqlx::migrate!("migrations/postgres").run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Starts a transaction that will write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so that two writers wait for each other instead of failing
+    /// halfway with "database is locked".
+    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        match self.dialect {
+            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Dialect::Postgres => self.pool.begin().await,
+        }
+    }
+
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// True when the error is a unique-constraint violation (both drivers report the kind).
+pub fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+/// True when the error is a foreign-key violation.
+pub fn is_foreign_key_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.is_foreign_key_violation())
+}
+
+/// Turns a unique violation into the given client error at the call site.
+pub trait ResultExt<T> {
+    fn on_unique(self, f: impl FnOnce() -> ApiError) -> Result<T, ApiError>;
+}
+
+impl<T> ResultExt<T> for Result<T, sqlx::Error> {
+    fn on_unique(self, f: impl FnOnce() -> ApiError) -> Result<T, ApiError> {
+        self.map_err(|e| if is_unique_violation(&e) { f() } else { e.into() })
+    }
+}

@@ -1,0 +1,24 @@
+//! What only PostgreSQL needs: a larger pool, and search through a trigram index.
+
+use sqlx::AnyPool;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+
+pub(super) async fn pool(
+    options: AnyPoolOptions,
+    connect: AnyConnectOptions,
+) -> Result<AnyPool, sqlx::Error> {
+    options.max_connections(16).connect_with(connect).await
+}
+
+/// `LIKE` over the lower-cased text, served by the `gin_trgm_ops` index.
+pub(super) fn search_condition(_needle_len: usize, param: usize) -> String {
+    format!("p.search_text LIKE ${param} ESCAPE '\\'")
+}
+
+pub(super) fn search_argument(needle: &str) -> String {
+    let escaped = needle
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}

@@ -1,0 +1,314 @@
+//! Products: the catalogue's reads and writes.
+
+use sqlx::FromRow;
+
+use super::categories::canonical_category;
+use super::{Dialect, Store, postgres, sqlite};
+use crate::domain::id::ObjectId;
+use crate::domain::product::{NewProduct, Product, ProductChanges, ProductQuery, SortField, search_text};
+use crate::domain::time::{format_millis, now_millis};
+use crate::error::ApiError;
+
+#[derive(Clone, Debug, FromRow)]
+pub struct ProductRow {
+    pub id: String,
+    pub name: String,
+    pub price: i64,
+    pub description: String,
+    pub category: String,
+    pub image: String,
+    pub stock: Option<i64>,
+    pub stripe_product_id: Option<String>,
+    pub stripe_price_id: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub version: i64,
+}
+
+impl From<ProductRow> for Product {
+    fn from(r: ProductRow) -> Self {
+        Product {
+            id: r.id,
+            name: r.name,
+            price: r.price,
+            description: r.description,
+            category: r.category,
+            image: r.image,
+            stock: r.stock,
+            stripe_product_id: r.stripe_product_id,
+            stripe_price_id: r.stripe_price_id,
+            created_at: format_millis(r.created_at),
+            updated_at: format_millis(r.updated_at),
+            version: r.version,
+        }
+    }
+}
+
+pub(super) const PRODUCT_COLUMNS: &str = "p.id, p.name, p.price, p.description, p.category, p.image, p.stock, \
+     p.stripe_product_id, p.stripe_price_id, p.created_at, p.updated_at, p.version";
+
+/// The same columns for `RETURNING`, which takes no table alias on SQLite.
+const RETURNED_COLUMNS: &str = "id, name, price, description, category, image, stock, \
+     stripe_product_id, stripe_price_id, created_at, updated_at, version";
+
+/// Why an update was refused for its version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Precondition {
+    /// `If-Match: "<v>"`: a mismatch is a 412.
+    IfMatch(i64),
+    /// No header.
+    None,
+}
+
+/// One page of a product list with the count of all matches.
+pub struct ProductPage {
+    pub total: i64,
+    pub products: Vec<Product>,
+}
+
+impl Store {
+    pub async fn product(&self, id: &ObjectId) -> Result<Option<Product>, sqlx::Error> {
+        let row: Option<ProductRow> = sqlx::query_as(&format!(
+            "SELECT {PRODUCT_COLUMNS} FROM products p WHERE p.id = $1"
+        ))
+        .bind(id.to_string())
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(Product::from))
+    }
+
+    pub async fn create_product(&self, new: NewProduct) -> Result<Product, ApiError> {
+        let mut tx = self.begin().await?;
+        let category = canonical_category(&mut tx, &new.category).await?;
+        let now = now_millis();
+        let id = ObjectId::new().to_string();
+        let row: ProductRow = sqlx::query_as(&format!(
+            "INSERT INTO products (id, name, price, description, category, image, stock, \
+             search_text, created_at, updated_at, version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, 0) RETURNING {RETURNED_COLUMNS}"
+        ))
+        .bind(&id)
+        .bind(&new.name)
+        .bind(new.price)
+        .bind(&new.description)
+        .bind(&category)
+        .bind(&new.image)
+        .bind(new.stock)
+        .bind(search_text(&new.name, &new.description))
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(row.into())
+    }
+
+    /// Applies `changes` to the product if its version still matches: a stale `If-Match` is
+    /// a 412, a stale `__v` in the body a 409, and nothing changes either way.
+    pub async fn update_product(
+        &self,
+        id: &ObjectId,
+        changes: ProductChanges,
+        precondition: Precondition,
+    ) -> Result<Product, ApiError> {
+        let mut tx = self.begin().await?;
+        let current: ProductRow = sqlx::query_as(&format!(
+            "SELECT {PRODUCT_COLUMNS} FROM products p WHERE p.id = $1"
+        ))
+        .bind(id.to_string())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| ApiError::not_found("product"))?;
+        if let Precondition::IfMatch(v) = precondition
+            && v != current.version
+        {
+            return Err(ApiError::PreconditionFailed(format!(
+                "the product is at version {} and If-Match asked for {v}; fetch it again and retry",
+                current.version
+            )));
+        }
+        if let Some(v) = changes.expected_version
+            && v != current.version
+        {
+            return Err(ApiError::Conflict {
+                code: "version_conflict",
+                message: format!(
+                    "the product is at version {} but the change was based on {v}; fetch it again and retry",
+                    current.version
+                ),
+                field: Some("__v".into()),
+            });
+        }
+        if changes.is_empty() {
+            return Ok(current.into());
+        }
+        let category = match &changes.category {
+            Some(c) => canonical_category(&mut tx, c).await?,
+            None => current.category.clone(),
+        };
+        let name = changes.name.unwrap_or(current.name);
+        let description = changes.description.unwrap_or(current.description);
+        let stock = changes.stock.unwrap_or(current.stock);
+        let row: Option<ProductRow> = sqlx::query_as(&format!(
+            "UPDATE products SET name = $1, price = $2, description = $3, category = $4, image = $5, \
+             stock = $6, search_text = $7, updated_at = $8, version = version + 1 \
+             WHERE id = $9 AND version = $10 RETURNING {RETURNED_COLUMNS}"
+        ))
+        .bind(&name)
+        .bind(changes.price.unwrap_or(current.price))
+        .bind(&description)
+        .bind(&category)
+        .bind(changes.image.unwrap_or(current.image))
+        .bind(stock)
+        .bind(search_text(&name, &description))
+        .bind(now_millis().max(current.updated_at))
+        .bind(id.to_string())
+        .bind(current.version)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let row = row.ok_or_else(|| {
+            ApiError::conflict(
+                "version_conflict",
+                "the product changed meanwhile; fetch it again and retry",
+            )
+        })?;
+        tx.commit().await?;
+        Ok(row.into())
+    }
+
+    /// Sets the Stripe ids of a product without counting it as a change by the admin.
+    pub async fn set_stripe_ids(
+        &self,
+        id: &str,
+        product_id: &str,
+        price_id: &str,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE products SET stripe_product_id = $1, stripe_price_id = $2 WHERE id = $3")
+            .bind(product_id)
+            .bind(price_id)
+            .bind(id)
+            .execute(self.pool())
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn delete_product(&self, id: &ObjectId) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query("DELETE FROM products WHERE id = $1")
+            .bind(id.to_string())
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// One page of products; `categories` must already be the stored names.
+    pub async fn list_products(
+        &self,
+        query: &ProductQuery,
+        categories: &[String],
+    ) -> Result<ProductPage, sqlx::Error> {
+        let mut conditions = Vec::new();
+        let mut args: Vec<String> = Vec::new();
+        if !categories.is_empty() {
+            let first = args.len() + 1;
+            let marks: Vec<String> = (first..first + categories.len())
+                .map(|i| format!("${i}"))
+                .collect();
+            conditions.push(format!("p.category IN ({})", marks.join(", ")));
+            args.extend(categories.iter().cloned());
+        }
+        if let Some(needle) = &query.search {
+            let n = needle.chars().count();
+            let param = args.len() + 1;
+            match self.dialect() {
+                Dialect::Sqlite => {
+                    conditions.push(sqlite::search_condition(n, param));
+                    args.push(if n >= 3 {
+                        sqlite::search_argument(needle)
+                    } else {
+                        needle.clone()
+                    });
+                }
+                Dialect::Postgres => {
+                    conditions.push(postgres::search_condition(n, param));
+                    args.push(postgres::search_argument(needle));
+                }
+            }
+        }
+        let filter = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conditions.join(" AND "))
+        };
+
+        let count_sql = format!("SELECT COUNT(*) FROM products p {filter}");
+        let mut count = sqlx::query_scalar(&count_sql);
+        for a in &args {
+            count = count.bind(a);
+        }
+        let total: i64 = count.fetch_one(self.pool()).await?;
+
+        let dir = if query.sort.descending { "DESC" } else { "ASC" };
+        let order = match query.sort.field {
+            SortField::Name => format!("lower(p.name) {dir}, p.id {dir}"),
+            SortField::Price => format!("p.price {dir}, p.id {dir}"),
+            SortField::CreatedAt => format!("p.created_at {dir}, p.id {dir}"),
+            SortField::UpdatedAt => format!("p.updated_at {dir}, p.id {dir}"),
+            // Unlimited stock (null) counts as more than any number, on both databases.
+            SortField::Stock => format!("(p.stock IS NULL) {dir}, p.stock {dir}, p.id {dir}"),
+        };
+        let limit_param = args.len() + 1;
+        let sql = format!(
+            "SELECT {PRODUCT_COLUMNS} FROM products p {filter} ORDER BY {order} LIMIT ${limit_param} OFFSET ${}",
+            limit_param + 1
+        );
+        let mut select = sqlx::query_as::<_, ProductRow>(&sql);
+        for a in &args {
+            select = select.bind(a);
+        }
+        let rows = select
+            .bind(query.paging.limit)
+            .bind(query.paging.offset())
+            .fetch_all(self.pool())
+            .await?;
+        Ok(ProductPage {
+            total,
+            products: rows.into_iter().map(Product::from).collect(),
+        })
+    }
+
+    /// Inserts the given products unless one of the same name exists; returns how many
+    /// were added. Used by `shopd seed`.
+    pub async fn insert_products_if_absent(&self, products: &[NewProduct]) -> Result<usize, ApiError> {
+        let mut tx = self.begin().await?;
+        let mut added = 0;
+        for new in products {
+            let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM products WHERE name = $1")
+                .bind(&new.name)
+                .fetch_one(&mut *tx)
+                .await?;
+            if exists > 0 {
+                continue;
+            }
+            let category = canonical_category(&mut tx, &new.category).await?;
+            let now = now_millis();
+            sqlx::query(
+                "INSERT INTO products (id, name, price, description, category, image, stock, \
+                 search_text, created_at, updated_at, version) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, 0)",
+            )
+            .bind(ObjectId::new().to_string())
+            .bind(&new.name)
+            .bind(new.price)
+            .bind(&new.description)
+            .bind(&category)
+            .bind(&new.image)
+            .bind(new.stock)
+            .bind(search_text(&new.name, &new.description))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            added += 1;
+        }
+        tx.commit().await?;
+        Ok(added)
+    }
+}

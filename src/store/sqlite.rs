@@ -1,0 +1,55 @@
+//! What only SQLite needs: the file is created if missing, WAL with full sync (a commit
+//! that was acknowledged survives a crash), foreign keys on, and a busy timeout so that
+//! writers queue instead of failing.
+
+use sqlx::{AnyPool, Executor};
+
+const PRAGMAS: &[&str] = &[
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = FULL",
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA busy_timeout = 10000",
+];
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+
+pub(super) fn normalize_url(url: &str) -> String {
+    if url.contains("mode=") || url.contains(":memory:") {
+        url.to_string()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    }
+}
+
+pub(super) async fn pool(
+    options: AnyPoolOptions,
+    connect: AnyConnectOptions,
+) -> Result<AnyPool, sqlx::Error> {
+    options
+        .max_connections(8)
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                for pragma in PRAGMAS {
+                    conn.execute(*pragma).await?;
+                }
+                Ok(())
+            })
+        })
+        .connect_with(connect)
+        .await
+}
+
+/// Search through the FTS5 trigram index; needles shorter than a trigram are scanned.
+pub(super) fn search_condition(needle_len: usize, param: usize) -> String {
+    if needle_len >= 3 {
+        format!("p.rowid IN (SELECT rowid FROM products_fts WHERE products_fts MATCH ${param})")
+    } else {
+        format!("instr(p.search_text, ${param}) > 0")
+    }
+}
+
+/// The FTS5 query for a needle: one quoted phrase, so its characters are taken literally.
+pub(super) fn search_argument(needle: &str) -> String {
+    format!("\"{}\"", needle.replace('"', "\"\""))
+}

@@ -1,0 +1,9 @@
+//! The black-box suite: shopd over HTTP, on SQLite and (with `TEST_DATABASE_URL`) PostgreSQL.
+
+mod helpers;
+
+mod api_keys;
+mod auth;
+mod categories;
+mod conventions;
+mod products;
