@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::domain::id::ObjectId;
 use crate::error::ApiError;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -157,6 +158,135 @@ pub fn parse_address(raw: &str, field: &str) -> Result<String, ApiError> {
     Ok(address.to_string())
 }
 
+/// One line of an order to place, valid and merged.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineRequest {
+    pub product_id: ObjectId,
+    pub quantity: i64,
+    pub shipping: Shipping,
+}
+
+/// One item as a client sent it.
+pub struct ItemInput<'a> {
+    pub product_id: &'a str,
+    pub quantity: i64,
+    pub shipping: Option<&'a str>,
+}
+
+/// Checks the items of an order and merges repeated products (the first line's shipping
+/// stays). `id_field` is the name the client used (`product_id` or `productId`); errors name
+/// `items[i].<field>`, or `[i]` when `id_field` is empty (a bare array of ids).
+pub fn parse_lines(
+    items: &[ItemInput<'_>],
+    id_field: &str,
+    default_shipping: Shipping,
+) -> Result<Vec<LineRequest>, ApiError> {
+    let at = |i: usize, field: &str| item_field(i, id_field, field);
+    let list = if id_field.is_empty() { "the list" } else { "items" };
+    if items.is_empty() {
+        return Err(ApiError::invalid(
+            if id_field.is_empty() { "" } else { "items" },
+            format!("{list} must hold at least one product"),
+        ));
+    }
+    if items.len() > MAX_LINES {
+        return Err(ApiError::invalid(
+            if id_field.is_empty() { "" } else { "items" },
+            format!("an order has at most {MAX_LINES} lines, got {}", items.len()),
+        ));
+    }
+    let mut lines: Vec<LineRequest> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let product_id = ObjectId::parse(item.product_id).ok_or_else(|| {
+            ApiError::invalid(
+                at(i, id_field),
+                format!(
+                    "{:?} is not a product id (24 lowercase hex characters)",
+                    item.product_id
+                ),
+            )
+        })?;
+        let quantity = parse_quantity(item.quantity, &at(i, "quantity"))?;
+        let shipping = match item.shipping {
+            Some(s) => Shipping::parse(s, &at(i, "shipping"))?,
+            None => default_shipping,
+        };
+        match lines.iter_mut().find(|l| l.product_id == product_id) {
+            Some(line) => {
+                line.quantity =
+                    parse_quantity(line.quantity + quantity, &at(i, "quantity")).map_err(|_| {
+                        ApiError::invalid(
+                            at(i, "quantity"),
+                            format!("this product's lines add up to more than {MAX_QUANTITY} units"),
+                        )
+                    })?;
+            }
+            None => lines.push(LineRequest {
+                product_id,
+                quantity,
+                shipping,
+            }),
+        }
+    }
+    Ok(lines)
+}
+
+/// The name of a field of item `i`: `items[i].field`, or `[i]` for a bare array of ids
+/// (`id_field` empty).
+pub fn item_field(i: usize, id_field: &str, field: &str) -> String {
+    if id_field.is_empty() {
+        format!("[{i}]")
+    } else {
+        format!("items[{i}].{field}")
+    }
+}
+
+/// Adds `price × quantity` to a total, refusing an overflow.
+pub fn add_line(total: i64, price: i64, quantity: i64) -> Result<i64, ApiError> {
+    price
+        .checked_mul(quantity)
+        .and_then(|line| total.checked_add(line))
+        .ok_or_else(|| ApiError::bad_request("total_overflow", "the order's total is too large"))
+}
+
+/// How a client names an order: its `_id`, or its `orderNum`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OrderRef {
+    Id(ObjectId),
+    Num(i64),
+}
+
+impl OrderRef {
+    pub fn parse(raw: &str, field: &str) -> Result<Self, ApiError> {
+        let raw = raw.trim();
+        if let Some(id) = ObjectId::parse(raw) {
+            return Ok(OrderRef::Id(id));
+        }
+        match raw.parse::<i64>() {
+            Ok(n) if n >= 1 && !raw.starts_with('+') => Ok(OrderRef::Num(n)),
+            _ => Err(ApiError::invalid(
+                field,
+                format!("{raw:?} is neither an order id (24 lowercase hex characters) nor an order number"),
+            )),
+        }
+    }
+
+    /// Reads an `orderId` given as a JSON number or string.
+    pub fn from_json(value: &serde_json::Value, field: &str) -> Result<Self, ApiError> {
+        match value {
+            serde_json::Value::String(s) => OrderRef::parse(s, field),
+            serde_json::Value::Number(n) => match n.as_i64() {
+                Some(n) if n >= 1 => Ok(OrderRef::Num(n)),
+                _ => Err(ApiError::invalid(field, format!("{n} is not an order number"))),
+            },
+            other => Err(ApiError::invalid(
+                field,
+                format!("an order id is a string or number, got {other}"),
+            )),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,6 +334,69 @@ mod tests {
         assert_eq!(Shipping::parse("Next day", "s").unwrap(), Shipping::NextDay);
         assert_eq!(Shipping::parse("budget", "s").unwrap(), Shipping::Budget);
         assert!(Shipping::parse("Overnight", "s").is_err());
+    }
+
+    fn item(id: &str, quantity: i64) -> ItemInput<'_> {
+        ItemInput {
+            product_id: id,
+            quantity,
+            shipping: None,
+        }
+    }
+
+    const A: &str = "663139efb61fff46ef57e16d";
+    const B: &str = "663106066a07b082680ec491";
+
+    #[test]
+    fn repeated_products_are_merged_into_one_line() {
+        let lines = parse_lines(
+            &[item(A, 1), item(B, 2), item(A, 3)],
+            "product_id",
+            Shipping::Regular,
+        )
+        .unwrap();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0].quantity, 4);
+        assert_eq!(lines[1].quantity, 2);
+    }
+
+    #[test]
+    fn merged_lines_over_a_thousand_units_are_refused() {
+        let err = parse_lines(&[item(A, 600), item(A, 401)], "product_id", Shipping::Regular).unwrap_err();
+        assert!(err.to_string().contains("1000"));
+    }
+
+    #[test]
+    fn an_empty_order_and_one_of_101_lines_are_refused() {
+        assert!(parse_lines(&[], "product_id", Shipping::Regular).is_err());
+        let ids: Vec<String> = (0..101).map(|i| format!("{i:024x}")).collect();
+        let items: Vec<_> = ids.iter().map(|id| item(id, 1)).collect();
+        assert!(parse_lines(&items, "product_id", Shipping::Regular).is_err());
+        assert!(parse_lines(&items[..100], "product_id", Shipping::Regular).is_ok());
+    }
+
+    #[test]
+    fn a_bad_id_is_blamed_on_its_item() {
+        match parse_lines(&[item(A, 1), item("nope", 1)], "productId", Shipping::Regular).unwrap_err() {
+            ApiError::BadRequest { field, .. } => assert_eq!(field.as_deref(), Some("items[1].productId")),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn totals_that_overflow_are_refused() {
+        assert_eq!(add_line(10, 5, 3).unwrap(), 25);
+        assert!(add_line(i64::MAX - 1, 2, 1).is_err());
+        assert!(add_line(0, i64::MAX, 2).is_err());
+    }
+
+    #[test]
+    fn an_order_is_named_by_id_or_number() {
+        assert_eq!(OrderRef::parse("42", "id").unwrap(), OrderRef::Num(42));
+        assert!(matches!(OrderRef::parse(A, "id").unwrap(), OrderRef::Id(_)));
+        for bad in ["0", "-1", "x", "+5", "663139EFB61FFF46EF57E16D"] {
+            assert!(OrderRef::parse(bad, "id").is_err(), "{bad}");
+        }
     }
 
     #[test]

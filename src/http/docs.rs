@@ -44,6 +44,7 @@ impl ApiDoc {
             super::api_keys::Doc::openapi(),
             super::categories::Doc::openapi(),
             super::products::Doc::openapi(),
+            super::orders::Doc::openapi(),
             super::health::Doc::openapi(),
         ] {
             doc.merge(part);

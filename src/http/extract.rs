@@ -8,6 +8,7 @@ use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use crate::domain::id::ObjectId;
+use crate::domain::order::OrderRef;
 use crate::error::ApiError;
 
 /// The largest body accepted; larger ones get a 413.
@@ -21,14 +22,19 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AppJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        if !is_json(req.headers().get(CONTENT_TYPE)) {
-            return Err(ApiError::UnsupportedMediaType(
-                "send the body as JSON with the header Content-Type: application/json".into(),
-            ));
-        }
-        let bytes = Bytes::from_request(req, state).await.map_err(body_error)?;
+        let bytes = json_bytes(req, state).await?;
         parse_json(&bytes).map(AppJson)
     }
+}
+
+/// The bytes of a body that says it is JSON: 415 if it does not, 413 over the limit.
+pub async fn json_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    if !is_json(req.headers().get(CONTENT_TYPE)) {
+        return Err(ApiError::UnsupportedMediaType(
+            "send the body as JSON with the header Content-Type: application/json".into(),
+        ));
+    }
+    Bytes::from_request(req, state).await.map_err(body_error)
 }
 
 fn is_json(value: Option<&axum::http::HeaderValue>) -> bool {
@@ -39,7 +45,7 @@ fn is_json(value: Option<&axum::http::HeaderValue>) -> bool {
     mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
 }
 
-pub fn body_error(rejection: BytesRejection) -> ApiError {
+fn body_error(rejection: BytesRejection) -> ApiError {
     if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::PayloadTooLarge(BODY_LIMIT)
     } else {
@@ -106,11 +112,28 @@ impl<S: Send + Sync> FromRequestParts<S> for PathId {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let axum::extract::Path(raw) = axum::extract::Path::<String>::from_request_parts(parts, state)
-            .await
-            .map_err(|e| ApiError::bad_request("invalid_path", e.body_text()))?;
+        let raw = path_segment(parts, state).await?;
         ObjectId::parse_field(&raw, "id").map(PathId)
     }
+}
+
+/// A path segment naming an order by `_id` or `orderNum`: 400 when it is neither.
+pub struct PathOrder(pub OrderRef);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathOrder {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let raw = path_segment(parts, state).await?;
+        OrderRef::parse(&raw, "id").map(PathOrder)
+    }
+}
+
+async fn path_segment<S: Send + Sync>(parts: &mut Parts, state: &S) -> Result<String, ApiError> {
+    let axum::extract::Path(raw) = axum::extract::Path::<String>::from_request_parts(parts, state)
+        .await
+        .map_err(|e| ApiError::bad_request("invalid_path", e.body_text()))?;
+    Ok(raw)
 }
 
 /// A query string: 400 when it does not parse.

@@ -7,6 +7,8 @@ mod categories;
 mod docs;
 mod extract;
 pub(crate) mod health;
+mod idempotency;
+mod orders;
 mod products;
 mod users;
 
@@ -63,6 +65,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_keys::router())
         .merge(categories::router())
         .merge(products::router())
+        .merge(orders::router())
         .merge(health::router())
         .route_layer(middleware::from_fn(remember_route))
         .fallback(not_found)

@@ -10,6 +10,8 @@ mod sqlite;
 
 pub mod api_keys;
 pub mod categories;
+pub mod idempotency;
+pub mod orders;
 pub mod products;
 pub mod settings;
 pub mod users;

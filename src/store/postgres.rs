@@ -22,3 +22,11 @@ pub(super) fn search_argument(needle: &str) -> String {
         .replace('_', "\\_");
     format!("%{escaped}%")
 }
+
+/// The next order number from a sequence: concurrent orders never wait on each other for
+/// it, and only a rolled-back transaction leaves a gap.
+pub(super) async fn next_order_num(tx: &mut super::Tx) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT nextval('order_num_seq')")
+        .fetch_one(&mut **tx)
+        .await
+}

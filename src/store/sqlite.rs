@@ -53,3 +53,10 @@ pub(super) fn search_condition(needle_len: usize, param: usize) -> String {
 pub(super) fn search_argument(needle: &str) -> String {
     format!("\"{}\"", needle.replace('"', "\"\""))
 }
+
+/// The next order number, from a counter row that the write lock already serialises.
+pub(super) async fn next_order_num(tx: &mut super::Tx) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE name = 'order_num' RETURNING value")
+        .fetch_one(&mut **tx)
+        .await
+}

@@ -6,4 +6,5 @@ mod api_keys;
 mod auth;
 mod categories;
 mod conventions;
+mod orders;
 mod products;

@@ -1,0 +1,930 @@
+//! `/orders`: every order endpoint of the seeds, access, the status machine, stock.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+use crate::on_both;
+
+/// An admin, two customers and a product with the given stock.
+struct Shop {
+    admin: String,
+    ann: String,
+    bob: String,
+    product: String,
+}
+
+async fn shop(app: &TestApp, stock: Option<i64>) -> Shop {
+    let admin = app.admin().await;
+    let (ann, _) = app.customer("Ann").await;
+    let (bob, _) = app.customer("Bob").await;
+    let product = app.product(&admin, "AT-AT", 35000, stock).await["_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    Shop {
+        admin,
+        ann,
+        bob,
+        product,
+    }
+}
+
+async fn stock_of(app: &TestApp, product: &str) -> Value {
+    app.get(&format!("/products/{product}"), None).await.json()["stock"].clone()
+}
+
+async fn order(app: &TestApp, token: &str, product: &str, quantity: i64) -> Value {
+    let reply = app
+        .post(
+            "/orders",
+            Some(token),
+            json!({"items": [{"product_id": product, "quantity": quantity}]}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    reply.json()
+}
+
+async fn set_status(app: &TestApp, admin: &str, order_id: &Value, status: &str) -> crate::helpers::Reply {
+    app.post(
+        "/orders/status-update",
+        Some(admin),
+        json!({"orderId": order_id, "status": status}),
+    )
+    .await
+}
+
+async fn placing_an_order_returns_201_in_the_seed_shape_with_a_location(app: TestApp) {
+    let s = shop(&app, Some(5)).await;
+    let reply = app
+        .post(
+            "/orders",
+            Some(&s.ann),
+            json!({"items": [{"product_id": s.product, "quantity": 2, "shipping": "Next day"}], "address": "1 Main St"}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    let body = reply.json();
+    let o = &body["order"];
+    assert_eq!(
+        reply.header("location").unwrap(),
+        format!("/orders/{}", o["_id"].as_str().unwrap())
+    );
+    assert_eq!(o["orderNum"], 1);
+    assert_eq!(o["status"], "pending");
+    assert_eq!(o["total"], 70000);
+    assert_eq!(o["currency"], "usd");
+    assert_eq!(o["address"], "1 Main St");
+    assert_eq!(o["__v"], 0);
+    assert_eq!(o["user_id"]["name"], "Ann");
+    assert_eq!(o["user_id"]["email"], "ann@example.com");
+    let line = &body["orderLines"][0];
+    assert_eq!(line["product_id"]["_id"], s.product.as_str());
+    assert_eq!(line["product_id"]["name"], "AT-AT");
+    assert_eq!(line["product_id"]["price"], 35000);
+    assert_eq!(line["product_id"]["category"], "Star Wars");
+    assert_eq!(line["quantity"], 2);
+    assert_eq!(line["price"], 35000);
+    assert_eq!(line["shipping"], "Next day");
+    assert_eq!(stock_of(&app, &s.product).await, 3);
+    let again = app
+        .get(
+            o["_id"]
+                .as_str()
+                .map(|id| format!("/orders/{id}"))
+                .unwrap()
+                .as_str(),
+            Some(&s.ann),
+        )
+        .await;
+    assert_eq!(again.json(), body);
+}
+
+async fn prices_come_from_the_catalogue_never_from_the_client(app: TestApp) {
+    let s = shop(&app, None).await;
+    let reply = app
+        .post(
+            "/orders",
+            Some(&s.ann),
+            json!({"items": [{"product_id": s.product, "quantity": 1, "price": 1}], "total": 1}),
+        )
+        .await;
+    assert_eq!(reply.json()["order"]["total"], 35000);
+}
+
+async fn repeated_products_are_merged_into_one_line(app: TestApp) {
+    let s = shop(&app, Some(10)).await;
+    let reply = app
+        .post(
+            "/orders",
+            Some(&s.ann),
+            json!({"items": [{"product_id": s.product, "quantity": 2}, {"product_id": s.product, "quantity": 3}]}),
+        )
+        .await;
+    let body = reply.json();
+    assert_eq!(body["orderLines"].as_array().unwrap().len(), 1);
+    assert_eq!(body["orderLines"][0]["quantity"], 5);
+    assert_eq!(stock_of(&app, &s.product).await, 5);
+}
+
+async fn order_numbers_count_up_from_one(app: TestApp) {
+    let s = shop(&app, None).await;
+    for n in 1..=3 {
+        assert_eq!(order(&app, &s.ann, &s.product, 1).await["order"]["orderNum"], n);
+    }
+}
+
+async fn an_unknown_product_is_a_400_naming_it_and_nothing_is_taken(app: TestApp) {
+    let s = shop(&app, Some(5)).await;
+    let reply = app
+        .post(
+            "/orders",
+            Some(&s.ann),
+            json!({"items": [{"product_id": s.product, "quantity": 1}, {"product_id": "663139efb61fff46ef57e16d", "quantity": 1}]}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(reply.error_code(), "unknown_product");
+    assert_eq!(reply.error_field().as_deref(), Some("items[1].product_id"));
+    assert!(reply.text.contains("663139efb61fff46ef57e16d"));
+    assert_eq!(stock_of(&app, &s.product).await, 5);
+    assert_eq!(app.get("/orders", Some(&s.ann)).await.json(), json!([]));
+}
+
+async fn a_line_short_of_stock_is_a_409_naming_what_is_left_and_nothing_is_taken(app: TestApp) {
+    let s = shop(&app, Some(5)).await;
+    let other = app.product(&s.admin, "Falcon", 100, Some(1)).await["_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let reply = app
+        .post(
+            "/orders",
+            Some(&s.ann),
+            json!({"items": [{"product_id": s.product, "quantity": 2}, {"product_id": other, "quantity": 2}]}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CONFLICT);
+    assert_eq!(reply.error_code(), "out_of_stock");
+    assert!(
+        reply.text.contains("Falcon") && reply.text.contains("1 left"),
+        "{}",
+        reply.text
+    );
+    assert_eq!(stock_of(&app, &s.product).await, 5);
+    assert_eq!(stock_of(&app, &other).await, 1);
+}
+
+async fn the_last_unit_can_be_bought_and_then_no_more(app: TestApp) {
+    let s = shop(&app, Some(1)).await;
+    order(&app, &s.ann, &s.product, 1).await;
+    assert_eq!(stock_of(&app, &s.product).await, 0);
+    let reply = app
+        .post(
+            "/orders",
+            Some(&s.bob),
+            json!({"items": [{"product_id": s.product, "quantity": 1}]}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CONFLICT);
+}
+
+async fn bad_order_input_is_a_400_naming_the_field_and_writes_nothing(app: TestApp) {
+    let s = shop(&app, Some(5)).await;
+    let p = s.product.as_str();
+    let many: Vec<Value> = (0..101)
+        .map(|i| json!({"product_id": format!("{i:024x}"), "quantity": 1}))
+        .collect();
+    let cases = [
+        (json!({"items": []}), "items"),
+        (json!({"items": many}), "items"),
+        (
+            json!({"items": [{"product_id": p, "quantity": 0}]}),
+            "items[0].quantity",
+        ),
+        (
+            json!({"items": [{"product_id": p, "quantity": 1001}]}),
+            "items[0].quantity",
+        ),
+        (
+            json!({"items": [{"product_id": p, "quantity": "2"}]}),
+            "items[0].quantity",
+        ),
+        (
+            json!({"items": [{"product_id": p, "quantity": 1.5}]}),
+            "items[0].quantity",
+        ),
+        (
+            json!({"items": [{"product_id": "nope", "quantity": 1}]}),
+            "items[0].product_id",
+        ),
+        (
+            json!({"items": [{"product_id": p, "quantity": 1, "shipping": "Overnight"}]}),
+            "items[0].shipping",
+        ),
+        (
+            json!({"items": [{"product_id": p, "quantity": 1}], "shipping": "Teleport"}),
+            "shipping",
+        ),
+        (json!({"items": [{"quantity": 1}]}), "items[0].product_id"),
+        (json!({}), "items"),
+    ];
+    for (body, field) in cases {
+        let reply = app.post("/orders", Some(&s.ann), body.clone()).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body}: {}", reply.text);
+        assert_eq!(
+            reply.error_field().as_deref(),
+            Some(field),
+            "{body}: {}",
+            reply.text
+        );
+    }
+    assert_eq!(stock_of(&app, &s.product).await, 5);
+    assert_eq!(
+        app.get("/orders", Some(&s.admin)).await.header("x-total-count"),
+        Some("0")
+    );
+}
+
+async fn a_customer_lists_only_their_own_orders_and_an_admin_all(app: TestApp) {
+    let s = shop(&app, None).await;
+    order(&app, &s.ann, &s.product, 1).await;
+    order(&app, &s.ann, &s.product, 2).await;
+    let bobs = order(&app, &s.bob, &s.product, 3).await;
+    let ann = app.get("/orders", Some(&s.ann)).await;
+    assert_eq!(ann.header("x-total-count"), Some("2"));
+    let list = ann.json();
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    assert_eq!(list[0]["orderLines"][0]["quantity"], 2, "newest first");
+    let all = app.get("/orders", Some(&s.admin)).await;
+    assert_eq!(all.header("x-total-count"), Some("3"));
+    let bob_id = bobs["order"]["user_id"]["_id"].as_str().unwrap();
+    let only_bob = app
+        .get(&format!("/orders?user_id={bob_id}"), Some(&s.admin))
+        .await;
+    assert_eq!(only_bob.header("x-total-count"), Some("1"));
+    // A customer cannot use the filter to see someone else's orders.
+    let sneaky = app.get(&format!("/orders?user_id={bob_id}"), Some(&s.ann)).await;
+    assert_eq!(sneaky.header("x-total-count"), Some("2"));
+    let paged = app.get("/orders?limit=2&page=2", Some(&s.admin)).await;
+    assert_eq!(paged.json().as_array().unwrap().len(), 1);
+    assert_eq!(paged.header("x-total-count"), Some("3"));
+}
+
+async fn an_order_is_found_by_id_or_number_by_its_owner_and_admins_only(app: TestApp) {
+    let s = shop(&app, None).await;
+    let placed = order(&app, &s.ann, &s.product, 1).await;
+    let id = placed["order"]["_id"].as_str().unwrap();
+    for path in [format!("/orders/{id}"), "/orders/1".to_string()] {
+        assert_eq!(app.get(&path, Some(&s.ann)).await.json(), placed, "{path}");
+        assert_eq!(app.get(&path, Some(&s.admin)).await.status, StatusCode::OK);
+        let bob = app.get(&path, Some(&s.bob)).await;
+        assert_eq!(bob.status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(
+            bob.json(),
+            app.get("/orders/663139efb61fff46ef57e16d", Some(&s.bob))
+                .await
+                .json()
+        );
+    }
+    assert_eq!(
+        app.get("/orders/not-an-id", Some(&s.ann)).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        app.get("/orders/99", Some(&s.ann)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(&format!("/orders/{id}"), None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+async fn an_owner_deletes_a_pending_order_and_gets_the_stock_back_once(app: TestApp) {
+    let s = shop(&app, Some(5)).await;
+    let placed = order(&app, &s.ann, &s.product, 2).await;
+    let id = placed["order"]["_id"].as_str().unwrap();
+    assert_eq!(
+        app.delete(&format!("/orders/{id}"), Some(&s.bob)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(stock_of(&app, &s.product).await, 3);
+    let reply = app.delete(&format!("/orders/{id}"), Some(&s.ann)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json(), json!({"message": "Order deleted successfully"}));
+    assert_eq!(stock_of(&app, &s.product).await, 5);
+    assert_eq!(
+        app.delete(&format!("/orders/{id}"), Some(&s.ann)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(stock_of(&app, &s.product).await, 5);
+}
+
+async fn an_owner_cannot_delete_a_paid_order_but_an_admin_can(app: TestApp) {
+    let s = shop(&app, Some(5)).await;
+    let placed = order(&app, &s.ann, &s.product, 2).await;
+    let id = placed["order"]["_id"].as_str().unwrap();
+    assert_eq!(
+        set_status(&app, &s.admin, &placed["order"]["_id"], "paid")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let reply = app.delete(&format!("/orders/{id}"), Some(&s.ann)).await;
+    assert_eq!(reply.status, StatusCode::CONFLICT);
+    assert_eq!(stock_of(&app, &s.product).await, 3);
+    assert_eq!(
+        app.delete(&format!("/orders/{id}"), Some(&s.admin)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        stock_of(&app, &s.product).await,
+        5,
+        "a paid order has not shipped: stock comes back"
+    );
+}
+
+async fn deleting_a_shipped_order_keeps_the_stock_taken(app: TestApp) {
+    let s = shop(&app, Some(5)).await;
+    let placed = order(&app, &s.ann, &s.product, 2).await;
+    set_status(&app, &s.admin, &placed["order"]["orderNum"], "delivery").await;
+    let id = placed["order"]["_id"].as_str().unwrap();
+    assert_eq!(
+        app.delete(&format!("/orders/{id}"), Some(&s.admin)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(stock_of(&app, &s.product).await, 3);
+}
+
+async fn cancelling_gives_the_stock_back_exactly_once(app: TestApp) {
+    let s = shop(&app, Some(5)).await;
+    let placed = order(&app, &s.ann, &s.product, 2).await;
+    let reply = set_status(&app, &s.admin, &placed["order"]["orderNum"], "Cancelled").await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(reply.json(), json!({"id": 1, "status": "cancelled"}));
+    assert_eq!(stock_of(&app, &s.product).await, 5);
+    let again = set_status(&app, &s.admin, &placed["order"]["orderNum"], "cancelled").await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert_eq!(stock_of(&app, &s.product).await, 5);
+    // Deleting the cancelled order gives nothing back a second time.
+    let id = placed["order"]["_id"].as_str().unwrap();
+    assert_eq!(
+        app.delete(&format!("/orders/{id}"), Some(&s.ann)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(stock_of(&app, &s.product).await, 5);
+}
+
+async fn every_status_move_follows_the_machine(app: TestApp) {
+    let s = shop(&app, None).await;
+    let allowed = [
+        ("pending", "paid"),
+        ("pending", "delivery"),
+        ("pending", "cancelled"),
+        ("paid", "delivery"),
+        ("paid", "cancelled"),
+        ("delivery", "completed"),
+    ];
+    let path_to = |status: &str| -> Vec<&'static str> {
+        match status {
+            "pending" => vec![],
+            "paid" => vec!["paid"],
+            "delivery" => vec!["delivery"],
+            "completed" => vec!["delivery", "completed"],
+            "cancelled" => vec!["cancelled"],
+            _ => unreachable!(),
+        }
+    };
+    let statuses = ["pending", "paid", "delivery", "completed", "cancelled"];
+    for from in statuses {
+        for to in statuses {
+            let placed = order(&app, &s.ann, &s.product, 1).await;
+            let num = placed["order"]["orderNum"].clone();
+            for step in path_to(from) {
+                assert_eq!(
+                    set_status(&app, &s.admin, &num, step).await.status,
+                    StatusCode::OK
+                );
+            }
+            let reply = set_status(&app, &s.admin, &num, to).await;
+            if allowed.contains(&(from, to)) {
+                assert_eq!(reply.status, StatusCode::OK, "{from} -> {to}: {}", reply.text);
+            } else {
+                assert_eq!(reply.status, StatusCode::CONFLICT, "{from} -> {to}");
+                assert_eq!(reply.error_code(), "invalid_status_transition");
+            }
+        }
+    }
+}
+
+async fn a_refused_move_names_the_allowed_ones(app: TestApp) {
+    let s = shop(&app, None).await;
+    let placed = order(&app, &s.ann, &s.product, 1).await;
+    let reply = set_status(&app, &s.admin, &placed["order"]["_id"], "completed").await;
+    assert_eq!(reply.status, StatusCode::CONFLICT);
+    assert!(reply.text.contains("paid, delivery, cancelled"), "{}", reply.text);
+    let bad = set_status(&app, &s.admin, &placed["order"]["_id"], "shipped").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad.error_field().as_deref(), Some("status"));
+}
+
+async fn a_customer_cannot_change_statuses(app: TestApp) {
+    let s = shop(&app, None).await;
+    let placed = order(&app, &s.ann, &s.product, 1).await;
+    let reply = set_status(&app, &s.ann, &placed["order"]["orderNum"], "paid").await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    let reply = app
+        .post(
+            "/orders/change-status",
+            Some(&s.ann),
+            json!([{"orderId": placed["order"]["_id"], "status": "paid"}]),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get("/orders/1", Some(&s.ann)).await.json()["order"]["status"],
+        "pending"
+    );
+}
+
+async fn the_demo_cart_offers_up_to_three_products_in_stock(app: TestApp) {
+    let s = shop(&app, Some(0)).await;
+    for name in ["A", "B", "C", "D"] {
+        app.product(&s.admin, name, 100, Some(1)).await;
+    }
+    let reply = app.get("/orders/demo-cart", None).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let cart = reply.json();
+    let names: Vec<&str> = cart
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["A", "B", "C"], "the sold-out AT-AT is left out");
+    assert_eq!(cart[0]["quantity"], 1);
+    assert_eq!(cart[0]["priceInCents"], 100);
+    assert_eq!(cart[0]["id"].as_str().unwrap().len(), 24);
+}
+
+async fn orders_new_takes_product_ids_and_counts_repeats(app: TestApp) {
+    let s = shop(&app, Some(5)).await;
+    let me = app.get("/auth/me", Some(&s.ann)).await.json();
+    let reply = app
+        .post("/orders/new", Some(&s.ann), json!([s.product, s.product]))
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    let body = reply.json();
+    assert_eq!(body["id"], 1);
+    assert_eq!(body["userId"], me["_id"]);
+    assert_eq!(
+        body["products"],
+        json!([{"id": s.product, "name": "AT-AT", "quantity": 2, "priceInCents": 35000}])
+    );
+    assert_eq!(body["amountInCents"], 70000);
+    assert_eq!(body["status"], "pending");
+    assert!(body.get("clientSecret").is_some());
+    assert!(body["date"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(stock_of(&app, &s.product).await, 3);
+}
+
+async fn orders_new_refuses_an_empty_or_bad_array(app: TestApp) {
+    let s = shop(&app, Some(5)).await;
+    for body in [json!([]), json!(["nope"]), json!({"ids": []}), json!([1, 2])] {
+        let reply = app.post("/orders/new", Some(&s.ann), body.clone()).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body}");
+    }
+    assert_eq!(stock_of(&app, &s.product).await, 5);
+}
+
+async fn get_all_lists_one_row_per_line_with_the_price_in_dollars(app: TestApp) {
+    let s = shop(&app, None).await;
+    let other = app.product(&s.admin, "Falcon", 2599, None).await["_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.post(
+        "/orders",
+        Some(&s.ann),
+        json!({"items": [{"product_id": s.product, "quantity": 1}, {"product_id": other, "quantity": 2, "shipping": "Budget"}]}),
+    )
+    .await;
+    order(&app, &s.bob, &s.product, 1).await;
+    let reply = app.get("/orders/get_all", Some(&s.ann)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let rows = reply.json();
+    assert_eq!(rows.as_array().unwrap().len(), 2);
+    let falcon = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "Falcon")
+        .unwrap();
+    assert_eq!(falcon["price"], json!(25.99));
+    assert_eq!(falcon["quantity"], 2);
+    assert_eq!(falcon["shipping"], "Budget");
+    assert_eq!(falcon["status"], "pending");
+    assert_eq!(falcon["orderNum"], 1);
+    assert_eq!(falcon["productId"], other.as_str());
+    for key in ["orderId", "image", "createdAt"] {
+        assert!(falcon.get(key).is_some(), "{key}");
+    }
+}
+
+async fn orders_add_replies_order_success_as_text(app: TestApp) {
+    let s = shop(&app, Some(5)).await;
+    let reply = app
+        .post(
+            "/orders/add",
+            Some(&s.ann),
+            json!({"items": [{"productId": s.product, "quantity": 2, "shipping": "Regular"}], "address": "1 Main St"}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(reply.text, "ORDER SUCCESS");
+    assert!(reply.header("content-type").unwrap().starts_with("text/plain"));
+    let orders = app.get("/orders", Some(&s.ann)).await.json();
+    assert_eq!(orders[0]["order"]["address"], "1 Main St");
+    assert_eq!(stock_of(&app, &s.product).await, 3);
+}
+
+async fn orders_add_requires_an_address(app: TestApp) {
+    let s = shop(&app, Some(5)).await;
+    for body in [
+        json!({"items": [{"productId": s.product, "quantity": 1, "shipping": "Regular"}]}),
+        json!({"items": [{"productId": s.product, "quantity": 1, "shipping": "Regular"}], "address": "  "}),
+    ] {
+        let reply = app.post("/orders/add", Some(&s.ann), body).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+        assert_eq!(reply.error_field().as_deref(), Some("address"));
+    }
+    let reply = app
+        .post(
+            "/orders/add",
+            Some(&s.ann),
+            json!({"items": [{"productId": "bad", "quantity": 1}], "address": "x"}),
+        )
+        .await;
+    assert_eq!(reply.error_field().as_deref(), Some("items[0].productId"));
+    assert_eq!(stock_of(&app, &s.product).await, 5);
+}
+
+async fn change_status_moves_several_orders_in_either_body_shape(app: TestApp) {
+    let s = shop(&app, None).await;
+    let a = order(&app, &s.ann, &s.product, 1).await;
+    let b = order(&app, &s.bob, &s.product, 1).await;
+    let reply = app
+        .post(
+            "/orders/change-status",
+            Some(&s.admin),
+            json!([{"orderId": a["order"]["_id"], "status": "delivery"}, {"orderId": 2, "status": "Paid"}]),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let changed = reply.json();
+    assert_eq!(changed[0]["_id"], a["order"]["_id"]);
+    assert_eq!(changed[0]["user"], a["order"]["user_id"]["_id"]);
+    assert_eq!(changed[0]["status"], "delivery");
+    assert_eq!(changed[0]["__v"], 1);
+    assert_eq!(changed[1]["status"], "paid");
+    for key in ["address", "createdAt"] {
+        assert!(changed[0].get(key).is_some());
+    }
+    let wrapped = app
+        .post(
+            "/orders/change-status",
+            Some(&s.admin),
+            json!({"items": [{"orderId": b["order"]["_id"], "status": "delivery"}]}),
+        )
+        .await;
+    assert_eq!(wrapped.status, StatusCode::OK, "{}", wrapped.text);
+    assert_eq!(wrapped.json()[0]["status"], "delivery");
+}
+
+async fn change_status_is_all_or_nothing(app: TestApp) {
+    let s = shop(&app, Some(5)).await;
+    let a = order(&app, &s.ann, &s.product, 1).await;
+    let b = order(&app, &s.bob, &s.product, 1).await;
+    let reply = app
+        .post(
+            "/orders/change-status",
+            Some(&s.admin),
+            json!([{"orderId": a["order"]["_id"], "status": "cancelled"}, {"orderId": b["order"]["_id"], "status": "completed"}]),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CONFLICT);
+    assert_eq!(
+        app.get("/orders/1", Some(&s.admin)).await.json()["order"]["status"],
+        "pending"
+    );
+    assert_eq!(
+        stock_of(&app, &s.product).await,
+        3,
+        "the cancel was rolled back with its stock"
+    );
+    let missing = app
+        .post(
+            "/orders/change-status",
+            Some(&s.admin),
+            json!([{"orderId": 1, "status": "paid"}, {"orderId": 77, "status": "paid"}]),
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/orders/1", Some(&s.admin)).await.json()["order"]["status"],
+        "pending"
+    );
+}
+
+async fn bulk_delete_skips_orders_the_caller_may_not_delete(app: TestApp) {
+    let s = shop(&app, Some(10)).await;
+    let a1 = order(&app, &s.ann, &s.product, 1).await;
+    let a2 = order(&app, &s.ann, &s.product, 1).await;
+    let b1 = order(&app, &s.bob, &s.product, 1).await;
+    set_status(&app, &s.admin, &a2["order"]["_id"], "paid").await;
+    let reply = app
+        .post(
+            "/orders/delete",
+            Some(&s.ann),
+            json!({"orderId": [a1["order"]["_id"], a2["order"]["_id"], b1["order"]["_id"], "663139efb61fff46ef57e16d"]}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(reply.json(), json!({"acknowledged": true, "deletedCount": 1}));
+    assert_eq!(
+        app.get("/orders", Some(&s.admin)).await.header("x-total-count"),
+        Some("2")
+    );
+    assert_eq!(stock_of(&app, &s.product).await, 8);
+    let admin = app
+        .post(
+            "/orders/delete",
+            Some(&s.admin),
+            json!({"orderId": [a2["order"]["_id"], 3]}),
+        )
+        .await;
+    assert_eq!(admin.json()["deletedCount"], 2);
+    assert_eq!(stock_of(&app, &s.product).await, 10);
+    let bad = app
+        .post("/orders/delete", Some(&s.ann), json!({"orderId": ["nope"]}))
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+}
+
+async fn lines_keep_what_was_bought_after_the_product_changes_or_goes(app: TestApp) {
+    let s = shop(&app, None).await;
+    let placed = order(&app, &s.ann, &s.product, 1).await;
+    app.put(
+        &format!("/products/{}", s.product),
+        Some(&s.admin),
+        json!({"name": "Renamed", "price": 1, "image": "https://e.com/new.png"}),
+    )
+    .await;
+    let after_update = app.get("/orders/1", Some(&s.ann)).await.json();
+    assert_eq!(after_update, placed);
+    app.delete(&format!("/products/{}", s.product), Some(&s.admin))
+        .await;
+    let after_delete = app.get("/orders/1", Some(&s.ann)).await.json();
+    assert_eq!(after_delete["orderLines"], placed["orderLines"]);
+    assert_eq!(after_delete["orderLines"][0]["product_id"]["name"], "AT-AT");
+    assert_eq!(after_delete["orderLines"][0]["price"], 35000);
+    // Cancelling an order whose product is gone still works.
+    assert_eq!(
+        set_status(&app, &s.admin, &json!(1), "cancelled").await.status,
+        StatusCode::OK
+    );
+}
+
+async fn api_key_scopes_limit_order_access(app: TestApp) {
+    let s = shop(&app, None).await;
+    let key = |token: String, scopes: Value| {
+        let app = &app;
+        async move {
+            app.post("/api-keys", Some(&token), json!({"name": "k", "scopes": scopes}))
+                .await
+                .json()["key"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    let read = key(s.ann.clone(), json!(["orders:read"])).await;
+    let write = key(s.ann.clone(), json!(["orders:write"])).await;
+    let body = json!({"items": [{"product_id": s.product, "quantity": 1}]});
+    assert_eq!(
+        app.post("/orders", Some(&read), body.clone()).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.post("/orders", Some(&write), body.clone()).await.status,
+        StatusCode::CREATED
+    );
+    assert_eq!(app.get("/orders", Some(&read)).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get("/orders", Some(&write)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get("/orders/get_all", Some(&read))
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let admin_plain = key(s.admin.clone(), json!(["orders:read"])).await;
+    assert_eq!(
+        app.get("/orders", Some(&admin_plain))
+            .await
+            .header("x-total-count"),
+        Some("0"),
+        "without orders:admin an admin's key sees only its owner's orders"
+    );
+    let admin_key = key(s.admin.clone(), json!(["orders:admin", "orders:read"])).await;
+    assert_eq!(
+        app.get("/orders", Some(&admin_key)).await.header("x-total-count"),
+        Some("1")
+    );
+    let moved = app
+        .post(
+            "/orders/change-status",
+            Some(&admin_key),
+            json!([{"orderId": 1, "status": "paid"}]),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::OK);
+    let no_admin = app
+        .post(
+            "/orders/change-status",
+            Some(&admin_plain),
+            json!([{"orderId": 1, "status": "delivery"}]),
+        )
+        .await;
+    assert_eq!(no_admin.status, StatusCode::FORBIDDEN);
+}
+
+async fn sixty_racing_orders_for_ten_units_sell_exactly_ten(app: TestApp) {
+    let admin = app.admin().await;
+    let product = app.product(&admin, "Scarce", 100, Some(10)).await["_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut customers = Vec::new();
+    for i in 0..6 {
+        customers.push(app.customer(&format!("Racer {i}")).await.0);
+    }
+    let body = json!({"items": [{"product_id": product, "quantity": 1}]});
+    let requests = (0..60).map(|i| {
+        let req = app
+            .client
+            .post(format!("{}/orders", app.base))
+            .bearer_auth(&customers[i % 6])
+            .json(&body);
+        async move { req.send().await.unwrap().status() }
+    });
+    let statuses = futures::future::join_all(requests).await;
+    let created = statuses.iter().filter(|s| **s == StatusCode::CREATED).count();
+    let conflicts = statuses.iter().filter(|s| **s == StatusCode::CONFLICT).count();
+    assert_eq!(created, 10, "{statuses:?}");
+    assert_eq!(conflicts, 50, "{statuses:?}");
+    assert_eq!(stock_of(&app, &product).await, 0);
+    let all = app.get("/orders?limit=100", Some(&admin)).await;
+    assert_eq!(all.header("x-total-count"), Some("10"));
+    let mut nums: Vec<i64> = all
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["order"]["orderNum"].as_i64().unwrap())
+        .collect();
+    nums.sort();
+    nums.dedup();
+    assert_eq!(nums.len(), 10, "order numbers are unique");
+}
+
+async fn one_idempotency_key_sent_twenty_times_at_once_places_one_order(app: TestApp) {
+    let s = shop(&app, Some(100)).await;
+    let body = json!({"items": [{"product_id": s.product, "quantity": 1}]});
+    let requests = (0..20).map(|_| {
+        let req = app
+            .client
+            .post(format!("{}/orders", app.base))
+            .bearer_auth(&s.ann)
+            .header("idempotency-key", "order-once")
+            .json(&body);
+        async move { req.send().await.unwrap().status() }
+    });
+    let statuses = futures::future::join_all(requests).await;
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT),
+        "{statuses:?}"
+    );
+    assert!(statuses.contains(&StatusCode::CREATED));
+    assert_eq!(
+        app.get("/orders", Some(&s.admin)).await.header("x-total-count"),
+        Some("1")
+    );
+    assert_eq!(stock_of(&app, &s.product).await, 99);
+}
+
+async fn a_replayed_key_returns_the_first_reply_and_places_nothing(app: TestApp) {
+    let s = shop(&app, Some(100)).await;
+    let send = |key: &'static str, token: String, quantity: i64| {
+        let req = app
+            .client
+            .post(format!("{}/orders", app.base))
+            .bearer_auth(token)
+            .header("idempotency-key", key)
+            .json(&json!({"items": [{"product_id": s.product, "quantity": quantity}]}));
+        app.send(req)
+    };
+    let first = send("k1", s.ann.clone(), 1).await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    assert!(first.header("idempotent-replayed").is_none());
+    let second = send("k1", s.ann.clone(), 1).await;
+    assert_eq!(second.status, StatusCode::CREATED);
+    assert_eq!(second.header("idempotent-replayed"), Some("true"));
+    assert_eq!(second.json(), first.json());
+    assert_eq!(second.header("location"), first.header("location"));
+    let other_body = send("k1", s.ann.clone(), 2).await;
+    assert_eq!(other_body.status, StatusCode::CONFLICT);
+    assert_eq!(other_body.error_code(), "idempotency_key_reused");
+    // Keys belong to one user: Bob's k1 is his own.
+    let bob = send("k1", s.bob.clone(), 1).await;
+    assert_eq!(bob.status, StatusCode::CREATED);
+    assert!(bob.header("idempotent-replayed").is_none());
+    assert_eq!(
+        app.get("/orders", Some(&s.admin)).await.header("x-total-count"),
+        Some("2")
+    );
+    assert_eq!(stock_of(&app, &s.product).await, 98);
+}
+
+async fn a_replayed_key_replays_a_refusal_too_and_works_on_every_placing_post(app: TestApp) {
+    let s = shop(&app, Some(1)).await;
+    for (path, body) in [
+        ("/orders/new", json!([s.product])),
+        (
+            "/orders/add",
+            json!({"items": [{"productId": s.product, "quantity": 1}], "address": "x"}),
+        ),
+    ] {
+        let req = || {
+            app.client
+                .post(format!("{}{path}", app.base))
+                .bearer_auth(&s.ann)
+                .header("idempotency-key", format!("key-{path}"))
+                .json(&body)
+        };
+        let first = app.send(req()).await;
+        let again = app.send(req()).await;
+        assert_eq!(again.status, first.status, "{path}");
+        assert_eq!(again.text, first.text, "{path}");
+        assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    }
+    assert_eq!(stock_of(&app, &s.product).await, 0);
+    assert_eq!(
+        app.get("/orders", Some(&s.admin)).await.header("x-total-count"),
+        Some("1")
+    );
+}
+
+on_both!(
+    placing_an_order_returns_201_in_the_seed_shape_with_a_location,
+    prices_come_from_the_catalogue_never_from_the_client,
+    repeated_products_are_merged_into_one_line,
+    order_numbers_count_up_from_one,
+    an_unknown_product_is_a_400_naming_it_and_nothing_is_taken,
+    a_line_short_of_stock_is_a_409_naming_what_is_left_and_nothing_is_taken,
+    the_last_unit_can_be_bought_and_then_no_more,
+    bad_order_input_is_a_400_naming_the_field_and_writes_nothing,
+    a_customer_lists_only_their_own_orders_and_an_admin_all,
+    an_order_is_found_by_id_or_number_by_its_owner_and_admins_only,
+    an_owner_deletes_a_pending_order_and_gets_the_stock_back_once,
+    an_owner_cannot_delete_a_paid_order_but_an_admin_can,
+    deleting_a_shipped_order_keeps_the_stock_taken,
+    cancelling_gives_the_stock_back_exactly_once,
+    every_status_move_follows_the_machine,
+    a_refused_move_names_the_allowed_ones,
+    a_customer_cannot_change_statuses,
+    the_demo_cart_offers_up_to_three_products_in_stock,
+    orders_new_takes_product_ids_and_counts_repeats,
+    orders_new_refuses_an_empty_or_bad_array,
+    get_all_lists_one_row_per_line_with_the_price_in_dollars,
+    orders_add_replies_order_success_as_text,
+    orders_add_requires_an_address,
+    change_status_moves_several_orders_in_either_body_shape,
+    change_status_is_all_or_nothing,
+    bulk_delete_skips_orders_the_caller_may_not_delete,
+    lines_keep_what_was_bought_after_the_product_changes_or_goes,
+    api_key_scopes_limit_order_access,
+    sixty_racing_orders_for_ten_units_sell_exactly_ten,
+    one_idempotency_key_sent_twenty_times_at_once_places_one_order,
+    a_replayed_key_returns_the_first_reply_and_places_nothing,
+    a_replayed_key_replays_a_refusal_too_and_works_on_every_placing_post,
+);
