@@ -99,6 +99,10 @@ impl ServeConfig {
         Duration::from_secs(self.token_ttl_secs)
     }
 
+    pub fn payment_ttl(&self) -> Duration {
+        Duration::from_secs(self.payment_ttl_secs)
+    }
+
     pub fn currency(&self) -> String {
         self.currency.trim().to_lowercase()
     }

@@ -11,6 +11,8 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod maintenance;
+pub mod payments;
 pub mod store;
 pub mod telemetry;
 
@@ -23,6 +25,7 @@ use tokio::net::TcpListener;
 use crate::auth::{Tokens, random_secret};
 use crate::config::ServeConfig;
 use crate::http::AppState;
+use crate::payments::Payments;
 use crate::store::Store;
 
 pub use crate::http::router as app;
@@ -39,11 +42,13 @@ pub async fn build_state(config: ServeConfig, store: Store) -> anyhow::Result<Ap
         tracing::info!(?outcome, email = %email, "admin from SHOP_ADMIN_EMAIL");
     }
     let tokens = Tokens::new(secret.as_bytes(), config.token_ttl());
+    let payments = Payments::from_config(&config)?;
     http::health::metrics_handle();
     Ok(AppState {
         store,
         tokens,
         config: Arc::new(config),
+        payments,
     })
 }
 
@@ -53,8 +58,11 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let upkeep = tokio::spawn(maintenance::run(state.clone()));
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    upkeep.abort();
+    served
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -3,6 +3,7 @@
 
 pub mod id;
 pub mod order;
+pub mod payment;
 pub mod product;
 pub mod throttle;
 pub mod time;

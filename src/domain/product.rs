@@ -82,6 +82,8 @@ pub struct ProductChanges {
     pub image: Option<String>,
     pub stock: Option<Option<i64>>,
     pub expected_version: Option<i64>,
+    /// Set by the server when a price change made a new Stripe Price; never from input.
+    pub stripe_price_id: Option<String>,
 }
 
 impl ProductChanges {
@@ -190,6 +192,7 @@ impl ProductInput {
             image: self.image.as_deref().map(parse_image).transpose()?,
             stock: self.stock.map(parse_stock).transpose()?,
             expected_version: self.version,
+            stripe_price_id: None,
         })
     }
 }

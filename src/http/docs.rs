@@ -45,6 +45,7 @@ impl ApiDoc {
             super::categories::Doc::openapi(),
             super::products::Doc::openapi(),
             super::orders::Doc::openapi(),
+            super::payments::Doc::openapi(),
             super::health::Doc::openapi(),
         ] {
             doc.merge(part);

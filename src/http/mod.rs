@@ -9,6 +9,7 @@ mod extract;
 pub(crate) mod health;
 mod idempotency;
 mod orders;
+mod payments;
 mod products;
 mod users;
 
@@ -30,6 +31,7 @@ use crate::auth::Tokens;
 use crate::config::ServeConfig;
 use crate::domain::id::ObjectId;
 use crate::error::ApiError;
+use crate::payments::Payments;
 use crate::store::Store;
 
 pub use docs::ApiDoc;
@@ -41,6 +43,7 @@ pub struct AppState {
     pub store: Store,
     pub tokens: Tokens,
     pub config: Arc<ServeConfig>,
+    pub payments: Payments,
 }
 
 /// `{"message": "..."}`, the seeds' reply to deletes.
@@ -66,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .merge(categories::router())
         .merge(products::router())
         .merge(orders::router())
+        .merge(payments::router())
         .merge(health::router())
         .route_layer(middleware::from_fn(remember_route))
         .fallback(not_found)

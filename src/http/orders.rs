@@ -9,6 +9,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::future::Future;
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Caller;
@@ -21,6 +22,7 @@ use crate::domain::product::Paging;
 use crate::domain::time::format_millis;
 use crate::domain::user::Scope;
 use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::payments::{ReturnUrls, SessionKind};
 use crate::store::orders::{LineRow, NewOrder, OrderRecord, OrderRow, Viewer};
 
 pub fn router() -> Router<AppState> {
@@ -78,14 +80,28 @@ pub struct OrderHead {
     address: Option<String>,
     shipping: String,
     /// The payment session, when the order has one.
-    #[schema(value_type = Option<Object>)]
-    payment: Option<Value>,
+    payment: Option<PaymentView>,
     #[serde(rename = "createdAt")]
     created_at: String,
     #[serde(rename = "updatedAt")]
     updated_at: String,
     #[serde(rename = "__v")]
     version: i64,
+}
+
+/// An order's payment session.
+#[derive(Serialize, ToSchema)]
+pub struct PaymentView {
+    /// `stripe` or `test`.
+    provider: String,
+    /// The Checkout Session (`cs_…`) or PaymentIntent (`pi_…`).
+    #[serde(rename = "sessionId")]
+    session_id: String,
+    /// Where to pay, for a checkout session.
+    url: Option<String>,
+    /// When an unpaid session lapses and the order is cancelled.
+    #[serde(rename = "expiresAt")]
+    expires_at: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -133,7 +149,12 @@ impl From<OrderRecord> for OrderView {
                 currency: o.currency,
                 address: o.address,
                 shipping: o.shipping,
-                payment: None,
+                payment: o.payment_session.map(|session_id| PaymentView {
+                    provider: o.payment_provider.unwrap_or_default(),
+                    session_id,
+                    url: o.payment_url,
+                    expires_at: o.payment_expires_at.map(format_millis),
+                }),
                 created_at: format_millis(o.created_at),
                 updated_at: format_millis(o.updated_at),
                 version: o.version,
@@ -171,22 +192,23 @@ fn viewer(caller: &Caller) -> Viewer<'_> {
     }
 }
 
-fn visible(caller: &Caller, record: Option<OrderRecord>) -> ApiResult<OrderRecord> {
+pub(super) fn visible(caller: &Caller, record: Option<OrderRecord>) -> ApiResult<OrderRecord> {
     record
         .filter(|r| viewer(caller).can_see(&r.order))
         .ok_or_else(|| ApiError::not_found("order"))
 }
 
 /// What to place, before the caller and currency are added.
-struct Placement {
-    lines: Vec<LineRequest>,
-    address: Option<String>,
-    shipping: Shipping,
-    id_field: &'static str,
+pub(super) struct Placement {
+    pub lines: Vec<LineRequest>,
+    pub address: Option<String>,
+    pub shipping: Shipping,
+    pub id_field: &'static str,
 }
 
-/// Places an order once per idempotency key, then shapes the reply with `reply`.
-async fn place_once<F>(
+/// Places an order once per idempotency key, then shapes the reply with `reply` (which may
+/// open a payment session first).
+pub(super) async fn place_once<F, Fut>(
     state: &AppState,
     caller: &Caller,
     key: Option<String>,
@@ -195,7 +217,8 @@ async fn place_once<F>(
     reply: F,
 ) -> ApiResult<Response>
 where
-    F: FnOnce(OrderRecord) -> Response + Send + 'static,
+    F: FnOnce(AppState, OrderRecord) -> Fut + Send + 'static,
+    Fut: Future<Output = ApiResult<Response>> + Send,
 {
     let (user_id, st) = (caller.id().to_string(), state.clone());
     once(state, caller.id(), key, request_hash, async move {
@@ -210,7 +233,7 @@ where
                 id_field: placement.id_field,
             })
             .await?;
-        Ok(reply(record))
+        reply(st, record).await
     })
     .await
 }
@@ -218,7 +241,7 @@ where
 // ---- LetsGo (seed 000) ---------------------------------------------------------------------
 
 #[derive(Deserialize, ToSchema)]
-pub struct OrderItem {
+pub(super) struct OrderItem {
     /// The product's `_id`.
     product_id: String,
     /// 1 to 1000.
@@ -234,6 +257,23 @@ pub struct PlaceOrderInput {
     address: Option<String>,
     /// The default shipping of the lines: Regular (default), Next day or Budget.
     shipping: Option<String>,
+}
+
+/// Checks LetsGo's items into order lines.
+pub(super) fn items_of(
+    items: &[OrderItem],
+    id_field: &str,
+    shipping: Shipping,
+) -> ApiResult<Vec<LineRequest>> {
+    let items: Vec<ItemInput> = items
+        .iter()
+        .map(|i| ItemInput {
+            product_id: &i.product_id,
+            quantity: i.quantity,
+            shipping: i.shipping.as_deref(),
+        })
+        .collect();
+    parse_lines(&items, id_field, shipping)
 }
 
 /// Places an order, paid on delivery. Prices come from the catalogue; stock is taken at once.
@@ -253,16 +293,7 @@ async fn place(
         Some(s) => Shipping::parse(s, "shipping")?,
         None => Shipping::Regular,
     };
-    let items: Vec<ItemInput> = body
-        .items
-        .iter()
-        .map(|i| ItemInput {
-            product_id: &i.product_id,
-            quantity: i.quantity,
-            shipping: i.shipping.as_deref(),
-        })
-        .collect();
-    let lines = parse_lines(&items, "product_id", shipping)?;
+    let lines = items_of(&body.items, "product_id", shipping)?;
     let address = body
         .address
         .as_deref()
@@ -280,14 +311,14 @@ async fn place(
         input.key,
         &input.request_hash,
         placement,
-        |record| {
+        |_, record| async move {
             let location = format!("/orders/{}", record.order.id);
-            (
+            Ok((
                 StatusCode::CREATED,
                 [(LOCATION, location)],
                 Json(OrderView::from(record)),
             )
-                .into_response()
+                .into_response())
         },
     )
     .await
@@ -360,6 +391,14 @@ async fn remove(
     Ok(Json(Message::new("Order deleted successfully")))
 }
 
+/// A PaymentIntent has no pages to return to.
+fn no_return_urls() -> ReturnUrls {
+    ReturnUrls {
+        success: String::new(),
+        cancel: String::new(),
+    }
+}
+
 // ---- SaaS kit (seeds 002, 004) -------------------------------------------------------------
 
 #[derive(Serialize, ToSchema)]
@@ -423,7 +462,7 @@ impl From<OrderRecord> for SaasOrder {
                 })
                 .collect(),
             amount_in_cents: r.order.total,
-            client_secret: None,
+            client_secret: r.order.client_secret,
             status: r.order.status,
         }
     }
@@ -462,7 +501,21 @@ async fn place_saas(
         input.key,
         &input.request_hash,
         placement,
-        |record| (StatusCode::CREATED, Json(SaasOrder::from(record))).into_response(),
+        |state, record| async move {
+            let session = state
+                .payments
+                .open(
+                    &state.store,
+                    &record,
+                    SessionKind::Intent,
+                    &no_return_urls(),
+                    state.config.payment_ttl(),
+                )
+                .await?;
+            let mut reply = SaasOrder::from(record);
+            reply.client_secret = session.client_secret;
+            Ok((StatusCode::CREATED, Json(reply)).into_response())
+        },
     )
     .await
 }
@@ -606,9 +659,14 @@ async fn add(
         address: Some(address),
         id_field: "productId",
     };
-    place_once(&state, &caller, input.key, &input.request_hash, placement, |_| {
-        ([(CONTENT_TYPE, "text/plain; charset=utf-8")], "ORDER SUCCESS").into_response()
-    })
+    place_once(
+        &state,
+        &caller,
+        input.key,
+        &input.request_hash,
+        placement,
+        |_, _| async { Ok(([(CONTENT_TYPE, "text/plain; charset=utf-8")], "ORDER SUCCESS").into_response()) },
+    )
     .await
 }
 

@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 use super::auth::Caller;
 use super::extract::{AppJson, AppQuery, PathId};
 use super::{AppState, Message};
+use crate::domain::id::ObjectId;
 use crate::domain::product::{Product, ProductInput, ProductListParams};
 use crate::domain::user::Scope;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -91,7 +92,27 @@ async fn create(
 ) -> ApiResult<(StatusCode, Json<ProductCreated>)> {
     caller.require_admin(Scope::ProductsWrite)?;
     let new = input.into_new()?;
-    let product = state.store.create_product(new).await?;
+    let mut product = state.store.create_product(new).await?;
+    // With Stripe on, the product gets its Stripe Product and Price; if Stripe refuses, the
+    // product is taken back, so that nothing is half made.
+    match state.payments.create_product(&product).await {
+        Ok(Some((stripe_product, stripe_price))) => {
+            state
+                .store
+                .set_stripe_ids(&product.id, &stripe_product, &stripe_price)
+                .await?;
+            product.stripe_product_id = Some(stripe_product);
+            product.stripe_price_id = Some(stripe_price);
+        }
+        Ok(None) => {}
+        Err(e) => {
+            state
+                .store
+                .delete_product(&ObjectId::parse(&product.id).expect("a stored id"))
+                .await?;
+            return Err(e);
+        }
+    }
     Ok((
         StatusCode::CREATED,
         Json(ProductCreated {
@@ -151,8 +172,28 @@ async fn update(
 ) -> ApiResult<impl IntoResponse> {
     caller.require_admin(Scope::ProductsWrite)?;
     let precondition = precondition(&headers)?;
-    let changes = input.into_changes()?;
+    let mut changes = input.into_changes()?;
+    // Stripe prices are immutable: a new price gets a new Price, and the old one is archived.
+    let mut replaced_price = None;
+    if let Some(price) = changes.price
+        && state.payments.is_stripe()
+    {
+        let current = state
+            .store
+            .product(&id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("product"))?;
+        if price != current.price {
+            changes.stripe_price_id = state.payments.new_price(&current, price).await?;
+            replaced_price = current
+                .stripe_price_id
+                .filter(|_| changes.stripe_price_id.is_some());
+        }
+    }
     let product = state.store.update_product(&id, changes, precondition).await?;
+    if let Some(old) = replaced_price {
+        state.payments.archive_price(&old).await;
+    }
     Ok((
         [(ETAG, etag(product.version))],
         Json(ProductUpdated {

@@ -12,6 +12,7 @@ pub mod api_keys;
 pub mod categories;
 pub mod idempotency;
 pub mod orders;
+pub mod payments;
 pub mod products;
 pub mod settings;
 pub mod users;

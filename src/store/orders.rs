@@ -25,6 +25,11 @@ pub struct OrderRow {
     pub created_at: i64,
     pub updated_at: i64,
     pub version: i64,
+    pub payment_provider: Option<String>,
+    pub payment_session: Option<String>,
+    pub payment_url: Option<String>,
+    pub client_secret: Option<String>,
+    pub payment_expires_at: Option<i64>,
 }
 
 impl OrderRow {
@@ -90,7 +95,8 @@ pub struct NewOrder<'a> {
 }
 
 const ORDER_SELECT: &str = "SELECT o.id, o.order_num, o.user_id, u.name AS user_name, u.email AS user_email, \
-     o.status, o.total, o.currency, o.address, o.shipping, o.created_at, o.updated_at, o.version \
+     o.status, o.total, o.currency, o.address, o.shipping, o.created_at, o.updated_at, o.version, \
+     o.payment_provider, o.payment_session, o.payment_url, o.client_secret, o.payment_expires_at \
      FROM orders o JOIN users u ON u.id = o.user_id";
 
 const LINE_COLUMNS: &str = "order_id, product_id, name, price, image, category, quantity, shipping";
@@ -355,7 +361,7 @@ fn describe(order: &OrderRef) -> String {
     }
 }
 
-async fn fetch_order_row(tx: &mut Tx, order: &OrderRef) -> Result<Option<OrderRow>, sqlx::Error> {
+pub(super) async fn fetch_order_row(tx: &mut Tx, order: &OrderRef) -> Result<Option<OrderRow>, sqlx::Error> {
     let (sql, arg) = order_filter(order);
     sqlx::query_as(&format!("{ORDER_SELECT} WHERE {sql}"))
         .bind(arg)
@@ -395,7 +401,7 @@ async fn missing_or_short(
 
 /// Moves one order, guarded by the status it was read with, so that of two racing moves
 /// only one happens, and stock is given back once.
-async fn transition(tx: &mut Tx, order: &OrderRow, to: Status) -> Result<OrderRow, ApiError> {
+pub(super) async fn transition(tx: &mut Tx, order: &OrderRow, to: Status) -> Result<OrderRow, ApiError> {
     let from = order.status();
     from.transition(to)?;
     let now = now_millis().max(order.updated_at);

@@ -150,8 +150,8 @@ impl Store {
         let stock = changes.stock.unwrap_or(current.stock);
         let row: Option<ProductRow> = sqlx::query_as(&format!(
             "UPDATE products SET name = $1, price = $2, description = $3, category = $4, image = $5, \
-             stock = $6, search_text = $7, updated_at = $8, version = version + 1 \
-             WHERE id = $9 AND version = $10 RETURNING {RETURNED_COLUMNS}"
+             stock = $6, search_text = $7, updated_at = $8, stripe_price_id = $9, version = version + 1 \
+             WHERE id = $10 AND version = $11 RETURNING {RETURNED_COLUMNS}"
         ))
         .bind(&name)
         .bind(changes.price.unwrap_or(current.price))
@@ -161,6 +161,7 @@ impl Store {
         .bind(stock)
         .bind(search_text(&name, &description))
         .bind(now_millis().max(current.updated_at))
+        .bind(changes.stripe_price_id.or(current.stripe_price_id))
         .bind(id.to_string())
         .bind(current.version)
         .fetch_optional(&mut *tx)
