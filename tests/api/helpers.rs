@@ -7,6 +7,8 @@ use shopd::config::{LogFormat, Secret, ServeConfig};
 use shopd::store::Store;
 use tokio::sync::oneshot;
 
+use crate::stripe_double::{self, StripeDouble};
+
 pub const JWT_SECRET: &str = "test-secret-that-is-long-enough-for-hs256";
 
 #[derive(Clone, Copy, Debug)]
@@ -19,6 +21,8 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub store: Store,
+    /// The Stripe double this shop talks to, when it was started with one.
+    pub stripe: Option<StripeDouble>,
     _shutdown: oneshot::Sender<()>,
     _db: DbGuard,
 }
@@ -130,9 +134,31 @@ pub async fn spawn_app_with(backend: Backend, config: ServeConfig) -> Option<Tes
         base: format!("http://{addr}"),
         client: reqwest::Client::new(),
         store,
+        stripe: None,
         _shutdown: tx,
         _db: guard,
     })
+}
+
+pub const WEBHOOK_SECRET: &str = "whsec_test_secret";
+
+/// A shop whose payments go to a Stripe double, with a webhook secret set.
+pub async fn spawn_app_with_stripe(backend: Backend) -> Option<TestApp> {
+    let double = StripeDouble::start().await;
+    let mut config = test_config();
+    config.stripe_secret_key = Some(Secret::new(stripe_double::SECRET_KEY));
+    config.stripe_webhook_secret = Some(Secret::new(WEBHOOK_SECRET));
+    config.stripe_api_base = double.base.clone();
+    let mut app = spawn_app_with(backend, config).await?;
+    app.stripe = Some(double);
+    Some(app)
+}
+
+/// A shop whose payment sessions lapse after one second.
+pub async fn spawn_app_with_short_sessions(backend: Backend) -> Option<TestApp> {
+    let mut config = test_config();
+    config.payment_ttl_secs = 1;
+    spawn_app_with(backend, config).await
 }
 
 pub enum DbGuard {
@@ -261,16 +287,47 @@ impl TestApp {
     }
 }
 
+/// An admin, two customers and a product with the given stock.
+pub struct Shop {
+    pub admin: String,
+    pub ann: String,
+    pub bob: String,
+    pub product: String,
+}
+
+impl TestApp {
+    pub async fn shop(&self, stock: Option<i64>) -> Shop {
+        let admin = self.admin().await;
+        let (ann, _) = self.customer("Ann").await;
+        let (bob, _) = self.customer("Bob").await;
+        let product = self.product(&admin, "AT-AT", 35000, stock).await["_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        Shop {
+            admin,
+            ann,
+            bob,
+            product,
+        }
+    }
+
+    pub async fn stock_of(&self, product: &str) -> Value {
+        self.get(&format!("/products/{product}"), None).await.json()["stock"].clone()
+    }
+}
+
 /// Runs each named test against SQLite, and against PostgreSQL when `TEST_DATABASE_URL` is
-/// set: `on_both!(fn_a, fn_b)` where each is `async fn(TestApp)`.
+/// set: `on_both!(fn_a, fn_b)` where each is `async fn(TestApp)`; `on_both!(with = spawner;
+/// …)` starts the shops with another `async fn(Backend) -> Option<TestApp>`.
 #[macro_export]
 macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {
+    (with = $spawn:path; $($name:ident),* $(,)?) => {
         mod sqlite {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    let app = $crate::helpers::spawn_app($crate::helpers::Backend::Sqlite).await.unwrap();
+                    let app = $spawn($crate::helpers::Backend::Sqlite).await.unwrap();
                     super::$name(app).await;
                 }
             )*
@@ -279,7 +336,7 @@ macro_rules! on_both {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    let Some(app) = $crate::helpers::spawn_app($crate::helpers::Backend::Postgres).await else {
+                    let Some(app) = $spawn($crate::helpers::Backend::Postgres).await else {
                         eprintln!("TEST_DATABASE_URL is not set: skipped on PostgreSQL");
                         return;
                     };
@@ -287,5 +344,8 @@ macro_rules! on_both {
                 }
             )*
         }
+    };
+    ($($name:ident),* $(,)?) => {
+        $crate::on_both!(with = $crate::helpers::spawn_app; $($name),*);
     };
 }

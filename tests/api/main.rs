@@ -1,10 +1,12 @@
 //! The black-box suite: shopd over HTTP, on SQLite and (with `TEST_DATABASE_URL`) PostgreSQL.
 
 mod helpers;
+mod stripe_double;
 
 mod api_keys;
 mod auth;
 mod categories;
 mod conventions;
 mod orders;
+mod payments;
 mod products;

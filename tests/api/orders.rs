@@ -6,34 +6,6 @@ use serde_json::{Value, json};
 use crate::helpers::TestApp;
 use crate::on_both;
 
-/// An admin, two customers and a product with the given stock.
-struct Shop {
-    admin: String,
-    ann: String,
-    bob: String,
-    product: String,
-}
-
-async fn shop(app: &TestApp, stock: Option<i64>) -> Shop {
-    let admin = app.admin().await;
-    let (ann, _) = app.customer("Ann").await;
-    let (bob, _) = app.customer("Bob").await;
-    let product = app.product(&admin, "AT-AT", 35000, stock).await["_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    Shop {
-        admin,
-        ann,
-        bob,
-        product,
-    }
-}
-
-async fn stock_of(app: &TestApp, product: &str) -> Value {
-    app.get(&format!("/products/{product}"), None).await.json()["stock"].clone()
-}
-
 async fn order(app: &TestApp, token: &str, product: &str, quantity: i64) -> Value {
     let reply = app
         .post(
@@ -56,7 +28,7 @@ async fn set_status(app: &TestApp, admin: &str, order_id: &Value, status: &str) 
 }
 
 async fn placing_an_order_returns_201_in_the_seed_shape_with_a_location(app: TestApp) {
-    let s = shop(&app, Some(5)).await;
+    let s = app.shop(Some(5)).await;
     let reply = app
         .post(
             "/orders",
@@ -87,7 +59,7 @@ async fn placing_an_order_returns_201_in_the_seed_shape_with_a_location(app: Tes
     assert_eq!(line["quantity"], 2);
     assert_eq!(line["price"], 35000);
     assert_eq!(line["shipping"], "Next day");
-    assert_eq!(stock_of(&app, &s.product).await, 3);
+    assert_eq!(app.stock_of(&s.product).await, 3);
     let again = app
         .get(
             o["_id"]
@@ -102,7 +74,7 @@ async fn placing_an_order_returns_201_in_the_seed_shape_with_a_location(app: Tes
 }
 
 async fn prices_come_from_the_catalogue_never_from_the_client(app: TestApp) {
-    let s = shop(&app, None).await;
+    let s = app.shop(None).await;
     let reply = app
         .post(
             "/orders",
@@ -114,7 +86,7 @@ async fn prices_come_from_the_catalogue_never_from_the_client(app: TestApp) {
 }
 
 async fn repeated_products_are_merged_into_one_line(app: TestApp) {
-    let s = shop(&app, Some(10)).await;
+    let s = app.shop(Some(10)).await;
     let reply = app
         .post(
             "/orders",
@@ -125,18 +97,18 @@ async fn repeated_products_are_merged_into_one_line(app: TestApp) {
     let body = reply.json();
     assert_eq!(body["orderLines"].as_array().unwrap().len(), 1);
     assert_eq!(body["orderLines"][0]["quantity"], 5);
-    assert_eq!(stock_of(&app, &s.product).await, 5);
+    assert_eq!(app.stock_of(&s.product).await, 5);
 }
 
 async fn order_numbers_count_up_from_one(app: TestApp) {
-    let s = shop(&app, None).await;
+    let s = app.shop(None).await;
     for n in 1..=3 {
         assert_eq!(order(&app, &s.ann, &s.product, 1).await["order"]["orderNum"], n);
     }
 }
 
 async fn an_unknown_product_is_a_400_naming_it_and_nothing_is_taken(app: TestApp) {
-    let s = shop(&app, Some(5)).await;
+    let s = app.shop(Some(5)).await;
     let reply = app
         .post(
             "/orders",
@@ -148,12 +120,12 @@ async fn an_unknown_product_is_a_400_naming_it_and_nothing_is_taken(app: TestApp
     assert_eq!(reply.error_code(), "unknown_product");
     assert_eq!(reply.error_field().as_deref(), Some("items[1].product_id"));
     assert!(reply.text.contains("663139efb61fff46ef57e16d"));
-    assert_eq!(stock_of(&app, &s.product).await, 5);
+    assert_eq!(app.stock_of(&s.product).await, 5);
     assert_eq!(app.get("/orders", Some(&s.ann)).await.json(), json!([]));
 }
 
 async fn a_line_short_of_stock_is_a_409_naming_what_is_left_and_nothing_is_taken(app: TestApp) {
-    let s = shop(&app, Some(5)).await;
+    let s = app.shop(Some(5)).await;
     let other = app.product(&s.admin, "Falcon", 100, Some(1)).await["_id"]
         .as_str()
         .unwrap()
@@ -172,14 +144,14 @@ async fn a_line_short_of_stock_is_a_409_naming_what_is_left_and_nothing_is_taken
         "{}",
         reply.text
     );
-    assert_eq!(stock_of(&app, &s.product).await, 5);
-    assert_eq!(stock_of(&app, &other).await, 1);
+    assert_eq!(app.stock_of(&s.product).await, 5);
+    assert_eq!(app.stock_of(&other).await, 1);
 }
 
 async fn the_last_unit_can_be_bought_and_then_no_more(app: TestApp) {
-    let s = shop(&app, Some(1)).await;
+    let s = app.shop(Some(1)).await;
     order(&app, &s.ann, &s.product, 1).await;
-    assert_eq!(stock_of(&app, &s.product).await, 0);
+    assert_eq!(app.stock_of(&s.product).await, 0);
     let reply = app
         .post(
             "/orders",
@@ -191,7 +163,7 @@ async fn the_last_unit_can_be_bought_and_then_no_more(app: TestApp) {
 }
 
 async fn bad_order_input_is_a_400_naming_the_field_and_writes_nothing(app: TestApp) {
-    let s = shop(&app, Some(5)).await;
+    let s = app.shop(Some(5)).await;
     let p = s.product.as_str();
     let many: Vec<Value> = (0..101)
         .map(|i| json!({"product_id": format!("{i:024x}"), "quantity": 1}))
@@ -240,7 +212,7 @@ async fn bad_order_input_is_a_400_naming_the_field_and_writes_nothing(app: TestA
             reply.text
         );
     }
-    assert_eq!(stock_of(&app, &s.product).await, 5);
+    assert_eq!(app.stock_of(&s.product).await, 5);
     assert_eq!(
         app.get("/orders", Some(&s.admin)).await.header("x-total-count"),
         Some("0")
@@ -248,7 +220,7 @@ async fn bad_order_input_is_a_400_naming_the_field_and_writes_nothing(app: TestA
 }
 
 async fn a_customer_lists_only_their_own_orders_and_an_admin_all(app: TestApp) {
-    let s = shop(&app, None).await;
+    let s = app.shop(None).await;
     order(&app, &s.ann, &s.product, 1).await;
     order(&app, &s.ann, &s.product, 2).await;
     let bobs = order(&app, &s.bob, &s.product, 3).await;
@@ -273,7 +245,7 @@ async fn a_customer_lists_only_their_own_orders_and_an_admin_all(app: TestApp) {
 }
 
 async fn an_order_is_found_by_id_or_number_by_its_owner_and_admins_only(app: TestApp) {
-    let s = shop(&app, None).await;
+    let s = app.shop(None).await;
     let placed = order(&app, &s.ann, &s.product, 1).await;
     let id = placed["order"]["_id"].as_str().unwrap();
     for path in [format!("/orders/{id}"), "/orders/1".to_string()] {
@@ -303,27 +275,27 @@ async fn an_order_is_found_by_id_or_number_by_its_owner_and_admins_only(app: Tes
 }
 
 async fn an_owner_deletes_a_pending_order_and_gets_the_stock_back_once(app: TestApp) {
-    let s = shop(&app, Some(5)).await;
+    let s = app.shop(Some(5)).await;
     let placed = order(&app, &s.ann, &s.product, 2).await;
     let id = placed["order"]["_id"].as_str().unwrap();
     assert_eq!(
         app.delete(&format!("/orders/{id}"), Some(&s.bob)).await.status,
         StatusCode::NOT_FOUND
     );
-    assert_eq!(stock_of(&app, &s.product).await, 3);
+    assert_eq!(app.stock_of(&s.product).await, 3);
     let reply = app.delete(&format!("/orders/{id}"), Some(&s.ann)).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.json(), json!({"message": "Order deleted successfully"}));
-    assert_eq!(stock_of(&app, &s.product).await, 5);
+    assert_eq!(app.stock_of(&s.product).await, 5);
     assert_eq!(
         app.delete(&format!("/orders/{id}"), Some(&s.ann)).await.status,
         StatusCode::NOT_FOUND
     );
-    assert_eq!(stock_of(&app, &s.product).await, 5);
+    assert_eq!(app.stock_of(&s.product).await, 5);
 }
 
 async fn an_owner_cannot_delete_a_paid_order_but_an_admin_can(app: TestApp) {
-    let s = shop(&app, Some(5)).await;
+    let s = app.shop(Some(5)).await;
     let placed = order(&app, &s.ann, &s.product, 2).await;
     let id = placed["order"]["_id"].as_str().unwrap();
     assert_eq!(
@@ -334,20 +306,20 @@ async fn an_owner_cannot_delete_a_paid_order_but_an_admin_can(app: TestApp) {
     );
     let reply = app.delete(&format!("/orders/{id}"), Some(&s.ann)).await;
     assert_eq!(reply.status, StatusCode::CONFLICT);
-    assert_eq!(stock_of(&app, &s.product).await, 3);
+    assert_eq!(app.stock_of(&s.product).await, 3);
     assert_eq!(
         app.delete(&format!("/orders/{id}"), Some(&s.admin)).await.status,
         StatusCode::OK
     );
     assert_eq!(
-        stock_of(&app, &s.product).await,
+        app.stock_of(&s.product).await,
         5,
         "a paid order has not shipped: stock comes back"
     );
 }
 
 async fn deleting_a_shipped_order_keeps_the_stock_taken(app: TestApp) {
-    let s = shop(&app, Some(5)).await;
+    let s = app.shop(Some(5)).await;
     let placed = order(&app, &s.ann, &s.product, 2).await;
     set_status(&app, &s.admin, &placed["order"]["orderNum"], "delivery").await;
     let id = placed["order"]["_id"].as_str().unwrap();
@@ -355,30 +327,30 @@ async fn deleting_a_shipped_order_keeps_the_stock_taken(app: TestApp) {
         app.delete(&format!("/orders/{id}"), Some(&s.admin)).await.status,
         StatusCode::OK
     );
-    assert_eq!(stock_of(&app, &s.product).await, 3);
+    assert_eq!(app.stock_of(&s.product).await, 3);
 }
 
 async fn cancelling_gives_the_stock_back_exactly_once(app: TestApp) {
-    let s = shop(&app, Some(5)).await;
+    let s = app.shop(Some(5)).await;
     let placed = order(&app, &s.ann, &s.product, 2).await;
     let reply = set_status(&app, &s.admin, &placed["order"]["orderNum"], "Cancelled").await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     assert_eq!(reply.json(), json!({"id": 1, "status": "cancelled"}));
-    assert_eq!(stock_of(&app, &s.product).await, 5);
+    assert_eq!(app.stock_of(&s.product).await, 5);
     let again = set_status(&app, &s.admin, &placed["order"]["orderNum"], "cancelled").await;
     assert_eq!(again.status, StatusCode::CONFLICT);
-    assert_eq!(stock_of(&app, &s.product).await, 5);
+    assert_eq!(app.stock_of(&s.product).await, 5);
     // Deleting the cancelled order gives nothing back a second time.
     let id = placed["order"]["_id"].as_str().unwrap();
     assert_eq!(
         app.delete(&format!("/orders/{id}"), Some(&s.ann)).await.status,
         StatusCode::OK
     );
-    assert_eq!(stock_of(&app, &s.product).await, 5);
+    assert_eq!(app.stock_of(&s.product).await, 5);
 }
 
 async fn every_status_move_follows_the_machine(app: TestApp) {
-    let s = shop(&app, None).await;
+    let s = app.shop(None).await;
     let allowed = [
         ("pending", "paid"),
         ("pending", "delivery"),
@@ -420,7 +392,7 @@ async fn every_status_move_follows_the_machine(app: TestApp) {
 }
 
 async fn a_refused_move_names_the_allowed_ones(app: TestApp) {
-    let s = shop(&app, None).await;
+    let s = app.shop(None).await;
     let placed = order(&app, &s.ann, &s.product, 1).await;
     let reply = set_status(&app, &s.admin, &placed["order"]["_id"], "completed").await;
     assert_eq!(reply.status, StatusCode::CONFLICT);
@@ -431,7 +403,7 @@ async fn a_refused_move_names_the_allowed_ones(app: TestApp) {
 }
 
 async fn a_customer_cannot_change_statuses(app: TestApp) {
-    let s = shop(&app, None).await;
+    let s = app.shop(None).await;
     let placed = order(&app, &s.ann, &s.product, 1).await;
     let reply = set_status(&app, &s.ann, &placed["order"]["orderNum"], "paid").await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
@@ -450,7 +422,7 @@ async fn a_customer_cannot_change_statuses(app: TestApp) {
 }
 
 async fn the_demo_cart_offers_up_to_three_products_in_stock(app: TestApp) {
-    let s = shop(&app, Some(0)).await;
+    let s = app.shop(Some(0)).await;
     for name in ["A", "B", "C", "D"] {
         app.product(&s.admin, name, 100, Some(1)).await;
     }
@@ -470,7 +442,7 @@ async fn the_demo_cart_offers_up_to_three_products_in_stock(app: TestApp) {
 }
 
 async fn orders_new_takes_product_ids_and_counts_repeats(app: TestApp) {
-    let s = shop(&app, Some(5)).await;
+    let s = app.shop(Some(5)).await;
     let me = app.get("/auth/me", Some(&s.ann)).await.json();
     let reply = app
         .post("/orders/new", Some(&s.ann), json!([s.product, s.product]))
@@ -487,20 +459,20 @@ async fn orders_new_takes_product_ids_and_counts_repeats(app: TestApp) {
     assert_eq!(body["status"], "pending");
     assert!(body.get("clientSecret").is_some());
     assert!(body["date"].as_str().unwrap().ends_with('Z'));
-    assert_eq!(stock_of(&app, &s.product).await, 3);
+    assert_eq!(app.stock_of(&s.product).await, 3);
 }
 
 async fn orders_new_refuses_an_empty_or_bad_array(app: TestApp) {
-    let s = shop(&app, Some(5)).await;
+    let s = app.shop(Some(5)).await;
     for body in [json!([]), json!(["nope"]), json!({"ids": []}), json!([1, 2])] {
         let reply = app.post("/orders/new", Some(&s.ann), body.clone()).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body}");
     }
-    assert_eq!(stock_of(&app, &s.product).await, 5);
+    assert_eq!(app.stock_of(&s.product).await, 5);
 }
 
 async fn get_all_lists_one_row_per_line_with_the_price_in_dollars(app: TestApp) {
-    let s = shop(&app, None).await;
+    let s = app.shop(None).await;
     let other = app.product(&s.admin, "Falcon", 2599, None).await["_id"]
         .as_str()
         .unwrap()
@@ -534,7 +506,7 @@ async fn get_all_lists_one_row_per_line_with_the_price_in_dollars(app: TestApp) 
 }
 
 async fn orders_add_replies_order_success_as_text(app: TestApp) {
-    let s = shop(&app, Some(5)).await;
+    let s = app.shop(Some(5)).await;
     let reply = app
         .post(
             "/orders/add",
@@ -547,11 +519,11 @@ async fn orders_add_replies_order_success_as_text(app: TestApp) {
     assert!(reply.header("content-type").unwrap().starts_with("text/plain"));
     let orders = app.get("/orders", Some(&s.ann)).await.json();
     assert_eq!(orders[0]["order"]["address"], "1 Main St");
-    assert_eq!(stock_of(&app, &s.product).await, 3);
+    assert_eq!(app.stock_of(&s.product).await, 3);
 }
 
 async fn orders_add_requires_an_address(app: TestApp) {
-    let s = shop(&app, Some(5)).await;
+    let s = app.shop(Some(5)).await;
     for body in [
         json!({"items": [{"productId": s.product, "quantity": 1, "shipping": "Regular"}]}),
         json!({"items": [{"productId": s.product, "quantity": 1, "shipping": "Regular"}], "address": "  "}),
@@ -568,11 +540,11 @@ async fn orders_add_requires_an_address(app: TestApp) {
         )
         .await;
     assert_eq!(reply.error_field().as_deref(), Some("items[0].productId"));
-    assert_eq!(stock_of(&app, &s.product).await, 5);
+    assert_eq!(app.stock_of(&s.product).await, 5);
 }
 
 async fn change_status_moves_several_orders_in_either_body_shape(app: TestApp) {
-    let s = shop(&app, None).await;
+    let s = app.shop(None).await;
     let a = order(&app, &s.ann, &s.product, 1).await;
     let b = order(&app, &s.bob, &s.product, 1).await;
     let reply = app
@@ -604,7 +576,7 @@ async fn change_status_moves_several_orders_in_either_body_shape(app: TestApp) {
 }
 
 async fn change_status_is_all_or_nothing(app: TestApp) {
-    let s = shop(&app, Some(5)).await;
+    let s = app.shop(Some(5)).await;
     let a = order(&app, &s.ann, &s.product, 1).await;
     let b = order(&app, &s.bob, &s.product, 1).await;
     let reply = app
@@ -620,7 +592,7 @@ async fn change_status_is_all_or_nothing(app: TestApp) {
         "pending"
     );
     assert_eq!(
-        stock_of(&app, &s.product).await,
+        app.stock_of(&s.product).await,
         3,
         "the cancel was rolled back with its stock"
     );
@@ -639,7 +611,7 @@ async fn change_status_is_all_or_nothing(app: TestApp) {
 }
 
 async fn bulk_delete_skips_orders_the_caller_may_not_delete(app: TestApp) {
-    let s = shop(&app, Some(10)).await;
+    let s = app.shop(Some(10)).await;
     let a1 = order(&app, &s.ann, &s.product, 1).await;
     let a2 = order(&app, &s.ann, &s.product, 1).await;
     let b1 = order(&app, &s.bob, &s.product, 1).await;
@@ -657,7 +629,7 @@ async fn bulk_delete_skips_orders_the_caller_may_not_delete(app: TestApp) {
         app.get("/orders", Some(&s.admin)).await.header("x-total-count"),
         Some("2")
     );
-    assert_eq!(stock_of(&app, &s.product).await, 8);
+    assert_eq!(app.stock_of(&s.product).await, 8);
     let admin = app
         .post(
             "/orders/delete",
@@ -666,7 +638,7 @@ async fn bulk_delete_skips_orders_the_caller_may_not_delete(app: TestApp) {
         )
         .await;
     assert_eq!(admin.json()["deletedCount"], 2);
-    assert_eq!(stock_of(&app, &s.product).await, 10);
+    assert_eq!(app.stock_of(&s.product).await, 10);
     let bad = app
         .post("/orders/delete", Some(&s.ann), json!({"orderId": ["nope"]}))
         .await;
@@ -674,7 +646,7 @@ async fn bulk_delete_skips_orders_the_caller_may_not_delete(app: TestApp) {
 }
 
 async fn lines_keep_what_was_bought_after_the_product_changes_or_goes(app: TestApp) {
-    let s = shop(&app, None).await;
+    let s = app.shop(None).await;
     let placed = order(&app, &s.ann, &s.product, 1).await;
     app.put(
         &format!("/products/{}", s.product),
@@ -698,7 +670,7 @@ async fn lines_keep_what_was_bought_after_the_product_changes_or_goes(app: TestA
 }
 
 async fn api_key_scopes_limit_order_access(app: TestApp) {
-    let s = shop(&app, None).await;
+    let s = app.shop(None).await;
     let key = |token: String, scopes: Value| {
         let app = &app;
         async move {
@@ -790,7 +762,7 @@ async fn sixty_racing_orders_for_ten_units_sell_exactly_ten(app: TestApp) {
     let conflicts = statuses.iter().filter(|s| **s == StatusCode::CONFLICT).count();
     assert_eq!(created, 10, "{statuses:?}");
     assert_eq!(conflicts, 50, "{statuses:?}");
-    assert_eq!(stock_of(&app, &product).await, 0);
+    assert_eq!(app.stock_of(&product).await, 0);
     let all = app.get("/orders?limit=100", Some(&admin)).await;
     assert_eq!(all.header("x-total-count"), Some("10"));
     let mut nums: Vec<i64> = all
@@ -806,7 +778,7 @@ async fn sixty_racing_orders_for_ten_units_sell_exactly_ten(app: TestApp) {
 }
 
 async fn one_idempotency_key_sent_twenty_times_at_once_places_one_order(app: TestApp) {
-    let s = shop(&app, Some(100)).await;
+    let s = app.shop(Some(100)).await;
     let body = json!({"items": [{"product_id": s.product, "quantity": 1}]});
     let requests = (0..20).map(|_| {
         let req = app
@@ -829,11 +801,11 @@ async fn one_idempotency_key_sent_twenty_times_at_once_places_one_order(app: Tes
         app.get("/orders", Some(&s.admin)).await.header("x-total-count"),
         Some("1")
     );
-    assert_eq!(stock_of(&app, &s.product).await, 99);
+    assert_eq!(app.stock_of(&s.product).await, 99);
 }
 
 async fn a_replayed_key_returns_the_first_reply_and_places_nothing(app: TestApp) {
-    let s = shop(&app, Some(100)).await;
+    let s = app.shop(Some(100)).await;
     let send = |key: &'static str, token: String, quantity: i64| {
         let req = app
             .client
@@ -862,11 +834,11 @@ async fn a_replayed_key_returns_the_first_reply_and_places_nothing(app: TestApp)
         app.get("/orders", Some(&s.admin)).await.header("x-total-count"),
         Some("2")
     );
-    assert_eq!(stock_of(&app, &s.product).await, 98);
+    assert_eq!(app.stock_of(&s.product).await, 98);
 }
 
 async fn a_replayed_key_replays_a_refusal_too_and_works_on_every_placing_post(app: TestApp) {
-    let s = shop(&app, Some(1)).await;
+    let s = app.shop(Some(1)).await;
     for (path, body) in [
         ("/orders/new", json!([s.product])),
         (
@@ -887,7 +859,7 @@ async fn a_replayed_key_replays_a_refusal_too_and_works_on_every_placing_post(ap
         assert_eq!(again.text, first.text, "{path}");
         assert_eq!(again.header("idempotent-replayed"), Some("true"));
     }
-    assert_eq!(stock_of(&app, &s.product).await, 0);
+    assert_eq!(app.stock_of(&s.product).await, 0);
     assert_eq!(
         app.get("/orders", Some(&s.admin)).await.header("x-total-count"),
         Some("1")
