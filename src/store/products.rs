@@ -276,6 +276,57 @@ impl Store {
         })
     }
 
+    /// The condition and argument that find `needle` (lower-cased) through the search index.
+    fn search_filter(&self, needle: &str, param: usize) -> (String, String) {
+        let n = needle.chars().count();
+        match self.dialect() {
+            Dialect::Sqlite => (
+                sqlite::search_condition(n, param),
+                if n >= 3 {
+                    sqlite::search_argument(needle)
+                } else {
+                    needle.to_string()
+                },
+            ),
+            Dialect::Postgres => (
+                postgres::search_condition(n, param),
+                postgres::search_argument(needle),
+            ),
+        }
+    }
+
+    /// The database's plan for a product search, to show that it goes through the index.
+    /// On PostgreSQL, sequential scans are discouraged for the question, since on a small
+    /// table the planner would rightly prefer one.
+    pub async fn search_plan(&self, needle: &str) -> Result<String, sqlx::Error> {
+        let (condition, arg) = self.search_filter(needle, 1);
+        let mut conn = self.pool().acquire().await?;
+        let explain = match self.dialect() {
+            Dialect::Sqlite => "EXPLAIN QUERY PLAN",
+            Dialect::Postgres => {
+                sqlx::query("SET enable_seqscan = off")
+                    .execute(&mut *conn)
+                    .await?;
+                "EXPLAIN"
+            }
+        };
+        let sql = format!("{explain} SELECT p.id FROM products p WHERE {condition}");
+        let rows = sqlx::query(&sql).bind(arg).fetch_all(&mut *conn).await;
+        if self.dialect() == Dialect::Postgres {
+            sqlx::query("RESET enable_seqscan").execute(&mut *conn).await?;
+        }
+        let plan = rows?
+            .iter()
+            .map(|row| {
+                use sqlx::Row;
+                // SQLite's plan has its text in the last column; PostgreSQL's in the only one.
+                row.try_get::<String, _>(row.len() - 1).unwrap_or_default()
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        Ok(plan)
+    }
+
     /// Inserts the given products unless one of the same name exists; returns how many
     /// were added. Used by `shopd seed`.
     pub async fn insert_products_if_absent(&self, products: &[NewProduct]) -> Result<usize, ApiError> {

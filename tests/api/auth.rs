@@ -293,3 +293,54 @@ on_both!(
     thirty_failed_logins_from_one_address_block_it,
     nine_failures_then_the_right_password_logs_in,
 );
+
+mod bootstrap {
+    use super::*;
+    use crate::helpers::test_config;
+
+    /// Without JWT_SECRET, a secret is made once and kept in the database: a token stays
+    /// valid for a server started again on the same database.
+    async fn a_generated_token_secret_survives_a_restart(app: TestApp) {
+        let mut config = test_config();
+        config.jwt_secret = None;
+        let first = shopd::build_state(config.clone(), app.store.clone())
+            .await
+            .unwrap();
+        let token = first.tokens.issue("663139efb61fff46ef57e16d").unwrap();
+        let restarted = shopd::build_state(config, app.store.clone()).await.unwrap();
+        assert_eq!(
+            restarted.tokens.verify(&token).unwrap(),
+            "663139efb61fff46ef57e16d"
+        );
+        assert!(
+            app.tokens_differ_from_configured(&token),
+            "the generated secret is not the configured one"
+        );
+    }
+
+    /// SHOP_ADMIN_EMAIL and SHOP_ADMIN_PASSWORD make sure that admin exists.
+    async fn the_admin_of_the_environment_is_created_at_start(app: TestApp) {
+        let mut config = test_config();
+        config.admin_email = Some("boss@example.com".into());
+        config.admin_password = Some(shopd::config::Secret::new("boss-password"));
+        shopd::build_state(config.clone(), app.store.clone())
+            .await
+            .unwrap();
+        // A second start finds the admin there and changes nothing.
+        shopd::build_state(config, app.store.clone()).await.unwrap();
+        let reply = app
+            .post(
+                "/auth/login",
+                None,
+                json!({"email": "boss@example.com", "password": "boss-password"}),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK);
+        assert_eq!(reply.json()["user"]["role"], "admin");
+    }
+
+    crate::on_both!(
+        a_generated_token_secret_survives_a_restart,
+        the_admin_of_the_environment_is_created_at_start
+    );
+}

@@ -312,6 +312,13 @@ impl TestApp {
         }
     }
 
+    /// True when the running shop (which has `JWT_SECRET` set) refuses `token`.
+    pub fn tokens_differ_from_configured(&self, token: &str) -> bool {
+        shopd::auth::Tokens::new(JWT_SECRET.as_bytes(), std::time::Duration::from_secs(60))
+            .verify(token)
+            .is_err()
+    }
+
     pub async fn stock_of(&self, product: &str) -> Value {
         self.get(&format!("/products/{product}"), None).await.json()["stock"].clone()
     }

@@ -6,6 +6,7 @@ mod stripe_double;
 mod api_keys;
 mod auth;
 mod categories;
+mod cli;
 mod conventions;
 mod orders;
 mod payments;

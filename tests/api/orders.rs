@@ -900,3 +900,44 @@ on_both!(
     a_replayed_key_returns_the_first_reply_and_places_nothing,
     a_replayed_key_replays_a_refusal_too_and_works_on_every_placing_post,
 );
+
+mod pruning {
+    use super::*;
+
+    /// Keys older than 24 h are pruned; a younger one stays and still replays.
+    async fn expired_idempotency_keys_are_pruned(app: TestApp) {
+        let s = app.shop(Some(100)).await;
+        let req = |key: &str| {
+            app.client
+                .post(format!("{}/orders", app.base))
+                .bearer_auth(&s.ann)
+                .header("idempotency-key", key)
+                .json(&json!({"items": [{"product_id": s.product, "quantity": 1}]}))
+        };
+        app.send(req("old")).await;
+        app.send(req("young")).await;
+        let day_ago = chrono::Utc::now().timestamp_millis() - 24 * 3600 * 1000 - 1;
+        sqlx::query("UPDATE idempotency_keys SET created_at = $1 WHERE key = 'old'")
+            .bind(day_ago)
+            .execute(app.store.pool())
+            .await
+            .unwrap();
+        assert!(app.store.prune().await.unwrap() >= 1);
+        let keys: Vec<String> = sqlx::query_scalar("SELECT key FROM idempotency_keys")
+            .fetch_all(app.store.pool())
+            .await
+            .unwrap();
+        assert_eq!(keys, ["young"]);
+        assert_eq!(
+            app.send(req("young")).await.header("idempotent-replayed"),
+            Some("true")
+        );
+        // The expired key is free again: it places a new order.
+        let reused = app.send(req("old")).await;
+        assert_eq!(reused.status, StatusCode::CREATED);
+        assert!(reused.header("idempotent-replayed").is_none());
+        assert_eq!(app.stock_of(&s.product).await, 97);
+    }
+
+    crate::on_both!(expired_idempotency_keys_are_pruned);
+}

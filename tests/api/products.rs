@@ -562,3 +562,18 @@ on_both!(
     search_text_that_looks_like_sql_or_patterns_is_taken_literally,
     search_handles_unicode,
 );
+
+mod index {
+    use super::*;
+
+    /// The search goes through the trigram index: FTS5 on SQLite, `pg_trgm` on PostgreSQL.
+    async fn search_uses_the_trigram_index(app: TestApp) {
+        let plan = app.store.search_plan("castle").await.unwrap();
+        match app.store.dialect() {
+            shopd::store::Dialect::Sqlite => assert!(plan.contains("VIRTUAL TABLE INDEX"), "{plan}"),
+            shopd::store::Dialect::Postgres => assert!(plan.contains("products_search_trgm"), "{plan}"),
+        }
+    }
+
+    crate::on_both!(search_uses_the_trigram_index);
+}
