@@ -87,8 +87,10 @@ async fn login(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     AppJson(input): AppJson<LoginInput>,
 ) -> ApiResult<Json<AuthReply>> {
-    let email = Email::parse(&input.email)?;
-    let by_email = format!("email:{}", email.as_str());
+    // Any text is looked up as it is given: a malformed email is just one nobody has, so it
+    // gets the same 401 as any unknown one.
+    let email = input.email.trim().to_lowercase();
+    let by_email = format!("email:{email}");
     let by_address = format!("ip:{}", peer.ip());
     let now = now_millis();
     for (subject, limit) in [
@@ -103,7 +105,10 @@ async fn login(
             });
         }
     }
-    let user = state.store.user_by_email(&email).await?;
+    let user = match Email::parse(&email) {
+        Ok(email) => state.store.user_by_email(&email).await?,
+        Err(_) => None,
+    };
     let ok = verify_password(input.password, user.as_ref().map(|u| u.password_hash.clone())).await?;
     let Some(user) = user.filter(|_| ok) else {
         state

@@ -132,6 +132,15 @@ async fn a_wrong_password_and_an_unknown_email_get_the_same_401(app: TestApp) {
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
     assert_eq!(wrong.json(), unknown.json());
+    let malformed = app
+        .post(
+            "/auth/login",
+            None,
+            json!({"email": "not an email", "password": "password123"}),
+        )
+        .await;
+    assert_eq!(malformed.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(malformed.json(), unknown.json());
 }
 
 async fn me_without_a_token_is_401(app: TestApp) {

@@ -89,6 +89,7 @@ async fn health_readiness_and_metrics_answer(app: TestApp) {
     assert!(metrics.text.contains("route=\"/products\""));
     assert!(metrics.text.contains("http_request_duration_seconds_bucket"));
     assert!(metrics.text.contains("db_pool_connections"));
+    assert!(metrics.text.contains("orders_placed_total"));
 }
 
 async fn readiness_fails_when_the_database_is_gone(app: TestApp) {
