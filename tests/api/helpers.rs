@@ -68,6 +68,7 @@ pub fn test_config() -> ServeConfig {
         payment_ttl_secs: 1800,
         log_format: LogFormat::Text,
         demo: false,
+        request_timeout_secs: 30,
     }
 }
 

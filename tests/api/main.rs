@@ -8,3 +8,4 @@ mod categories;
 mod conventions;
 mod orders;
 mod products;
+mod security;
