@@ -195,6 +195,19 @@ impl TestApp {
         }
     }
 
+    /// POSTs `body` as it is, with the given content type (none when `None`).
+    pub async fn post_raw(&self, path: &str, token: &str, content_type: Option<&str>, body: String) -> Reply {
+        let mut req = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .body(body);
+        if let Some(content_type) = content_type {
+            req = req.header("content-type", content_type);
+        }
+        self.send(req).await
+    }
+
     pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
         self.request(Method::GET, path, token, None).await
     }
