@@ -433,7 +433,47 @@ async fn error_replies_show_no_internals(app: TestApp) {
     }
 }
 
+// ---- API9: improper inventory management ----------------------------------------------------
+
+/// Found by schemathesis: 400, 401, 403, 413 and 415 replies that the document did not list.
+async fn the_published_document_lists_every_error_a_client_can_get(app: TestApp) {
+    let doc = app.get("/openapi.json", None).await.json();
+    let non_empty = |v: Option<&Value>| v.and_then(Value::as_array).is_some_and(|a| !a.is_empty());
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let statuses: Vec<&String> = op["responses"].as_object().unwrap().keys().collect();
+            let lacks = |wanted: &[&str]| -> Vec<String> {
+                wanted
+                    .iter()
+                    .filter(|w| !statuses.iter().any(|s| s == *w))
+                    .map(|w| w.to_string())
+                    .collect()
+            };
+            let mut missing = lacks(&["408"]);
+            if non_empty(op.get("security")) {
+                missing.extend(lacks(&["401", "403"]));
+            }
+            if op.get("requestBody").is_some() {
+                missing.extend(lacks(&["400", "413", "415"]));
+            }
+            if non_empty(op.get("parameters")) {
+                missing.extend(lacks(&["400"]));
+            }
+            assert!(missing.is_empty(), "{method} {path} does not list {missing:?}");
+        }
+    }
+    // One of each, as sent: a 401 and a 415 on a route that listed neither before.
+    assert_eq!(
+        app.post("/orders/add", None, json!({})).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let (ann, _) = app.customer("Ann").await;
+    let reply = app.post_raw("/orders/add", &ann, None, "{}".into()).await;
+    assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+}
+
 on_both!(
+    the_published_document_lists_every_error_a_client_can_get,
     another_customers_order_is_invisible_and_untouchable_on_every_order_endpoint,
     an_admin_key_without_orders_admin_cannot_reach_other_peoples_orders,
     tokens_with_another_algorithm_or_a_missing_user_are_refused,
