@@ -136,6 +136,20 @@ pub async fn spawn_app_with(backend: Backend, config: ServeConfig) -> Option<Tes
     })
 }
 
+/// A `TestApp` for a server that runs elsewhere (a `shopd` process) on `database_url`; the
+/// database is dropped with it.
+pub async fn attach(base: String, database_url: &str, db: DbGuard) -> TestApp {
+    let store = Store::connect(database_url).await.unwrap();
+    let (tx, _) = oneshot::channel::<()>();
+    TestApp {
+        base,
+        client: reqwest::Client::new(),
+        store,
+        _shutdown: tx,
+        _db: db,
+    }
+}
+
 pub enum DbGuard {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
     Postgres { admin_url: String, name: String },

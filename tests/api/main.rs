@@ -7,5 +7,6 @@ mod auth;
 mod categories;
 mod conventions;
 mod orders;
+mod processes;
 mod products;
 mod security;
