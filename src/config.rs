@@ -85,6 +85,9 @@ pub struct ServeConfig {
     /// Load the demo catalogue before serving (as `shopd seed --demo` does).
     #[arg(long)]
     pub demo: bool,
+    /// Seconds a request may take, reading its body included; a slower one gets 408.
+    #[arg(long, env = "SHOP_REQUEST_TIMEOUT", default_value_t = 30)]
+    pub request_timeout_secs: u64,
 }
 
 impl ServeConfig {
@@ -101,6 +104,10 @@ impl ServeConfig {
 
     pub fn payment_ttl(&self) -> Duration {
         Duration::from_secs(self.payment_ttl_secs)
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs)
     }
 
     pub fn currency(&self) -> String {

@@ -129,3 +129,24 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn parse_accepts_exactly_24_lowercase_hex_characters(s in "\\PC{0,30}|[0-9a-fA-F]{22,26}") {
+            let valid = s.len() == 24 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+            prop_assert_eq!(ObjectId::parse(&s).is_some(), valid);
+        }
+
+        #[test]
+        fn any_twelve_bytes_survive_a_round_trip_through_text(bytes in any::<[u8; 12]>()) {
+            let id = ObjectId(bytes);
+            prop_assert_eq!(ObjectId::parse(&id.to_string()), Some(id));
+        }
+    }
+}

@@ -407,3 +407,72 @@ mod tests {
         assert!(parse_quantity(1001, "q").is_err());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const IDS: [&str; 3] = [
+        "663139efb61fff46ef57e16d",
+        "663106066a07b082680ec491",
+        "000000000000000000000000",
+    ];
+
+    fn any_item() -> impl Strategy<Value = (String, i64, Option<String>)> {
+        (
+            prop_oneof![4 => prop::sample::select(IDS.map(String::from).to_vec()), 1 => "\\PC{0,26}"],
+            prop_oneof![4 => 1i64..=400, 1 => any::<i64>()],
+            prop::option::of(prop_oneof![
+                Just("Regular".to_string()),
+                Just("next DAY".to_string()),
+                "\\PC{0,9}"
+            ]),
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn parsed_lines_are_merged_bounded_and_keep_every_unit(items in prop::collection::vec(any_item(), 0..110)) {
+            let inputs: Vec<ItemInput> = items
+                .iter()
+                .map(|(id, q, s)| ItemInput { product_id: id, quantity: *q, shipping: s.as_deref() })
+                .collect();
+            let Ok(lines) = parse_lines(&inputs, "product_id", Shipping::Regular) else {
+                return Ok(());
+            };
+            prop_assert!(!lines.is_empty() && lines.len() <= MAX_LINES && items.len() <= MAX_LINES);
+            for (i, line) in lines.iter().enumerate() {
+                prop_assert!((1..=MAX_QUANTITY).contains(&line.quantity));
+                prop_assert!(!lines[..i].iter().any(|l| l.product_id == line.product_id));
+                let sent: i64 = items
+                    .iter()
+                    .filter(|(id, _, _)| ObjectId::parse(id) == Some(line.product_id))
+                    .map(|(_, q, _)| q)
+                    .sum();
+                prop_assert_eq!(sent, line.quantity);
+            }
+        }
+
+        #[test]
+        fn an_order_ref_is_a_valid_id_or_a_positive_number_or_refused(raw in "\\PC{0,26}|[+-]?[0-9]{1,21}|[0-9a-f]{24}") {
+            match OrderRef::parse(&raw, "id") {
+                Ok(OrderRef::Num(n)) => {
+                    prop_assert!(n >= 1);
+                    prop_assert_eq!(OrderRef::parse(&n.to_string(), "id").unwrap(), OrderRef::Num(n));
+                }
+                Ok(OrderRef::Id(id)) => prop_assert_eq!(id.to_string(), raw.trim()),
+                Err(_) => {}
+            }
+        }
+
+        #[test]
+        fn an_order_ref_from_json_never_takes_a_number_below_one(n in any::<i64>(), f in any::<f64>()) {
+            if let Ok(OrderRef::Num(m)) = OrderRef::from_json(&serde_json::json!(n), "orderId") {
+                prop_assert!(m >= 1 && m == n);
+            }
+            prop_assert!(!matches!(OrderRef::from_json(&serde_json::json!(f), "orderId"), Ok(OrderRef::Num(m)) if m < 1));
+        }
+    }
+}

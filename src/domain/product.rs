@@ -453,3 +453,77 @@ mod tests {
         assert_eq!(q.categories, vec!["Star Wars", "Disney"]);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn field_name() -> impl Strategy<Value = String> {
+        prop_oneof![
+            prop::sample::select(
+                SortField::ALL
+                    .iter()
+                    .map(|(n, _)| n.to_string())
+                    .collect::<Vec<_>>()
+            ),
+            "\\PC{0,12}",
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn a_sort_parses_exactly_when_its_field_is_known(field in field_name(), suffix in prop::sample::select(vec!["", "_asc", "_desc", "_ASC", "__desc", "_desc_desc"])) {
+            let raw = format!("{field}{suffix}");
+            let known = SortField::ALL.iter().find(|(n, _)| *n == field).map(|(_, f)| *f);
+            let expected = match (known, suffix) {
+                (Some(f), "" | "_asc") => Some(SortSpec { field: f, descending: false }),
+                (Some(f), "_desc") => Some(SortSpec { field: f, descending: true }),
+                _ => None,
+            };
+            prop_assert_eq!(SortSpec::parse(&raw).ok(), expected, "{}", raw);
+        }
+
+        #[test]
+        fn paging_is_in_bounds_or_refused(page in prop::option::of("\\PC{0,8}|-?[0-9]{1,22}"), limit in prop::option::of("\\PC{0,8}|-?[0-9]{1,22}")) {
+            if let Ok(p) = Paging::parse(page.as_deref(), limit.as_deref()) {
+                prop_assert!(p.page >= 1);
+                prop_assert!((1..=100).contains(&p.limit));
+                prop_assert!(p.offset() >= 0);
+            }
+        }
+
+        #[test]
+        fn a_limit_of_1_to_100_is_taken_as_given_and_above_refused(n in 1i64..10_000) {
+            let parsed = Paging::parse(None, Some(&n.to_string()));
+            if n <= 100 {
+                prop_assert_eq!(parsed.unwrap().limit, n);
+            } else {
+                prop_assert!(parsed.is_err());
+            }
+        }
+
+        #[test]
+        fn a_product_list_query_is_clean_or_refused(
+            page in prop::option::of("\\PC{0,6}"),
+            limit in prop::option::of("\\PC{0,6}"),
+            search in prop::option::of("\\PC{0,220}"),
+            sort in prop::option::of("\\PC{0,12}"),
+            category in prop::option::of("[a-zA-Z ,]{0,40}|\\PC{0,40}"),
+        ) {
+            let params = ProductListParams { page, limit, search, sort, category };
+            if let Ok(q) = params.parse() {
+                if let Some(s) = &q.search {
+                    prop_assert!(!s.is_empty() && s.chars().count() <= 200);
+                    prop_assert_eq!(s, &s.to_lowercase());
+                }
+                for (i, c) in q.categories.iter().enumerate() {
+                    prop_assert!(!c.is_empty() && c.trim() == c && !c.contains(','));
+                    prop_assert!(!c.eq_ignore_ascii_case("all"));
+                    prop_assert!(!q.categories[..i].iter().any(|k| k.eq_ignore_ascii_case(c)));
+                }
+            }
+        }
+    }
+}

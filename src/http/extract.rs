@@ -150,3 +150,65 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for AppQuery<T> {
             })
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Debug, Deserialize, PartialEq, serde::Serialize)]
+    struct Item {
+        product_id: String,
+        quantity: i64,
+    }
+
+    #[derive(Debug, Deserialize, PartialEq, serde::Serialize)]
+    struct Body {
+        items: Vec<Item>,
+        address: Option<String>,
+    }
+
+    proptest! {
+        #[test]
+        fn any_bytes_parse_or_are_a_400(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
+            if let Err(err) = parse_json::<Body>(&bytes) {
+                prop_assert_eq!(err.status(), axum::http::StatusCode::BAD_REQUEST);
+            }
+        }
+
+        #[test]
+        fn any_json_value_parses_or_is_a_400(text in "[\\[\\]{}\":,0-9a-z_ .-]{0,80}") {
+            if let Err(err) = parse_json::<Body>(text.as_bytes()) {
+                prop_assert_eq!(err.status(), axum::http::StatusCode::BAD_REQUEST);
+            }
+        }
+
+        #[test]
+        fn a_well_formed_body_survives_a_round_trip(
+            items in prop::collection::vec(("\\PC{0,30}", any::<i64>()), 0..5),
+            address in prop::option::of("\\PC{0,40}"),
+        ) {
+            let body = Body {
+                items: items.into_iter().map(|(product_id, quantity)| Item { product_id, quantity }).collect(),
+                address,
+            };
+            let bytes = serde_json::to_vec(&body).unwrap();
+            prop_assert_eq!(parse_json::<Body>(&bytes).unwrap(), body);
+        }
+
+        #[test]
+        fn a_wrongly_typed_quantity_is_blamed_on_its_path(n in 0usize..4, bad in prop_oneof![Just("\"1\""), Just("1.5"), Just("null"), Just("[]")]) {
+            let mut items: Vec<String> = (0..=n).map(|_| r#"{"product_id": "a", "quantity": 1}"#.to_string()).collect();
+            items[n] = format!(r#"{{"product_id": "a", "quantity": {bad}}}"#);
+            let text = format!(r#"{{"items": [{}]}}"#, items.join(","));
+            match parse_json::<Body>(text.as_bytes()) {
+                Err(ApiError::BadRequest { field, .. }) => {
+                    prop_assert_eq!(field, Some(format!("items[{n}].quantity")));
+                }
+                other => prop_assert!(false, "{:?}", other.map(|_| ())),
+            }
+        }
+    }
+}

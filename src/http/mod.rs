@@ -14,7 +14,7 @@ mod products;
 mod users;
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
@@ -63,6 +63,7 @@ impl Message {
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub fn router(state: AppState) -> Router {
+    let timeout = state.config.request_timeout();
     Router::new()
         .merge(users::router())
         .merge(api_keys::router())
@@ -77,6 +78,9 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
         .merge(docs::router())
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
+        .layer(middleware::from_fn(move |request, next| {
+            deadline(timeout, request, next)
+        }))
         .layer(middleware::from_fn(observe))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, NewRequestId))
@@ -116,6 +120,15 @@ async fn remember_route(request: Request, next: Next) -> Response {
         response.extensions_mut().insert(Route(route));
     }
     response
+}
+
+/// A 408 for a request that takes longer than `limit`, reading its body included: a slow or
+/// stalled client cannot hold a task and a database connection forever.
+async fn deadline(limit: Duration, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::RequestTimeout(limit.as_secs()).into_response(),
+    }
 }
 
 /// One log line and the metrics for every request.

@@ -149,7 +149,7 @@ async fn me_without_a_token_is_401(app: TestApp) {
     assert_eq!(reply.error_code(), "unauthorized");
 }
 
-fn sign(claims: serde_json::Value, secret: &str) -> String {
+pub fn sign(claims: serde_json::Value, secret: &str) -> String {
     jsonwebtoken::encode(
         &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
         &claims,

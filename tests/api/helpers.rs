@@ -72,6 +72,7 @@ pub fn test_config() -> ServeConfig {
         payment_ttl_secs: 1800,
         log_format: LogFormat::Text,
         demo: false,
+        request_timeout_secs: 30,
     }
 }
 
@@ -161,6 +162,21 @@ pub async fn spawn_app_with_short_sessions(backend: Backend) -> Option<TestApp> 
     spawn_app_with(backend, config).await
 }
 
+/// A `TestApp` for a server that runs elsewhere (a `shopd` process) on `database_url`; the
+/// database is dropped with it.
+pub async fn attach(base: String, database_url: &str, db: DbGuard) -> TestApp {
+    let store = Store::connect(database_url).await.unwrap();
+    let (tx, _) = oneshot::channel::<()>();
+    TestApp {
+        base,
+        client: reqwest::Client::new(),
+        store,
+        stripe: None,
+        _shutdown: tx,
+        _db: db,
+    }
+}
+
 pub enum DbGuard {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
     Postgres { admin_url: String, name: String },
@@ -218,6 +234,19 @@ impl TestApp {
             headers,
             text,
         }
+    }
+
+    /// POSTs `body` as it is, with the given content type (none when `None`).
+    pub async fn post_raw(&self, path: &str, token: &str, content_type: Option<&str>, body: String) -> Reply {
+        let mut req = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .body(body);
+        if let Some(content_type) = content_type {
+            req = req.header("content-type", content_type);
+        }
+        self.send(req).await
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {

@@ -10,4 +10,6 @@ mod cli;
 mod conventions;
 mod orders;
 mod payments;
+mod processes;
 mod products;
+mod security;
