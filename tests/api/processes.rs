@@ -26,6 +26,11 @@ impl Server {
     /// Starts a process without waiting for it; the token secret is left to the database, so
     /// that processes and restarts share it as they do in production.
     fn spawn(database_url: &str) -> Server {
+        Server::spawn_with(database_url, &[])
+    }
+
+    /// Starts a process with extra environment variables.
+    fn spawn_with(database_url: &str, env: &[(&str, &str)]) -> Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -38,6 +43,7 @@ impl Server {
             .env("SHOP_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env_remove("JWT_SECRET")
             .env("RUST_LOG", "error")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .spawn()
             .expect("the shopd binary starts");
@@ -111,9 +117,15 @@ struct Cluster {
 }
 
 async fn cluster(backend: Backend, processes: usize) -> Option<Cluster> {
+    cluster_with(backend, processes, &[]).await
+}
+
+async fn cluster_with(backend: Backend, processes: usize, env: &[(&str, &str)]) -> Option<Cluster> {
     let (database_url, guard) = fresh_database(backend).await?;
     // All at once: migrations, the token secret and the admin are made by racing processes.
-    let spawned: Vec<Server> = (0..processes).map(|_| Server::spawn(&database_url)).collect();
+    let spawned: Vec<Server> = (0..processes)
+        .map(|_| Server::spawn_with(&database_url, env))
+        .collect();
     let servers = futures::future::join_all(spawned.into_iter().map(Server::ready)).await;
     let app = attach(servers[0].base.clone(), &database_url, guard).await;
     Some(Cluster {
@@ -193,6 +205,60 @@ async fn three_processes_on_one_postgresql_sell_the_last_units_exactly_once() {
     assert_eq!(nums.len(), UNITS, "order numbers are unique across processes");
     let listed = app.get("/orders?limit=100", Some(&admin)).await;
     assert_eq!(listed.header("x-total-count"), Some(UNITS.to_string().as_str()));
+}
+
+/// Every process sweeps for lapsed payment sessions; each lapsed order is cancelled once and
+/// its stock comes back once, however many processes see it.
+async fn three_processes_expiring_sessions_give_each_orders_stock_back_once() {
+    const ORDERS: usize = 10;
+    let Some(c) = cluster_with(Backend::Postgres, 3, &[("SHOP_PAYMENT_TTL", "1")]).await else {
+        eprintln!("TEST_DATABASE_URL is not set: skipped");
+        return;
+    };
+    let app = &c.app;
+    let admin = admin_token(app).await;
+    let product = id_of(
+        &app.product(&admin, "Held units", 100, Some(2 * ORDERS as i64))
+            .await,
+    );
+    let buyers = customers(app, ORDERS).await;
+    for (i, buyer) in buyers.iter().enumerate() {
+        let reply = app
+            .send(
+                app.client
+                    .post(format!("{}/orders/checkout", c.servers[i % c.servers.len()].base))
+                    .bearer_auth(buyer)
+                    .json(&json!([{"product_id": product, "quantity": 2}])),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    }
+    assert_eq!(app.stock_of(&product).await, 0);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let orders = app.get("/orders?limit=100", Some(&admin)).await.json();
+        let cancelled = orders
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|o| o["order"]["status"] == "cancelled")
+            .count();
+        if cancelled == ORDERS {
+            for o in orders.as_array().unwrap() {
+                // Placed (0), session saved (1), cancelled (2): moved exactly once.
+                assert_eq!(o["order"]["__v"], 2, "{o}");
+            }
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "only {cancelled} of {ORDERS} orders lapsed in 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Give the other processes' sweeps time to (wrongly) release again, then check.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(app.stock_of(&product).await, 2 * ORDERS as i64);
 }
 
 /// What the load saw: orders that got a 201 (id → owner's token and quantities by product),
@@ -453,6 +519,11 @@ mod postgres {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn three_processes_on_one_postgresql_sell_the_last_units_exactly_once() {
         super::three_processes_on_one_postgresql_sell_the_last_units_exactly_once().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn three_processes_expiring_sessions_give_each_orders_stock_back_once() {
+        super::three_processes_expiring_sessions_give_each_orders_stock_back_once().await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
