@@ -349,6 +349,41 @@ async fn a_client_that_stalls_mid_body_gets_a_408(backend: Backend) {
     assert!(started.elapsed() < Duration::from_secs(10));
 }
 
+/// A client that never finishes its request head (slowloris) is disconnected once the request
+/// timeout passes: before, the connection stayed open for as long as the client liked.
+async fn a_client_that_stalls_in_its_request_head_is_disconnected(backend: Backend) {
+    let mut config = test_config();
+    config.request_timeout_secs = 1;
+    let Some(app) = spawn_app_with(backend, config).await else {
+        eprintln!("TEST_DATABASE_URL is not set: skipped on PostgreSQL");
+        return;
+    };
+    let addr = app.base.trim_start_matches("http://").to_string();
+    let started = Instant::now();
+    let read = tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        stream
+            .write_all(format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\nX-Slow: ").as_bytes())
+            .unwrap();
+        let mut reply = Vec::new();
+        stream.read_to_end(&mut reply).map(|_| reply)
+    })
+    .await
+    .unwrap();
+    // Closed by the server (an empty read or a reset), well before the client's own 20 s.
+    assert!(
+        read.as_ref()
+            .map_or(true, |r| r.is_empty() || r.starts_with(b"HTTP/1.1 408")),
+        "{read:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
 // ---- API5: broken function-level authorization ---------------------------------------------
 
 async fn a_customer_gets_403_and_a_stranger_401_on_every_admin_route(app: TestApp) {
@@ -498,5 +533,15 @@ mod timeouts {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_client_that_stalls_mid_body_gets_a_408_on_postgres() {
         a_client_that_stalls_mid_body_gets_a_408(Backend::Postgres).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_client_that_stalls_in_its_request_head_is_disconnected_on_sqlite() {
+        a_client_that_stalls_in_its_request_head_is_disconnected(Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_client_that_stalls_in_its_request_head_is_disconnected_on_postgres() {
+        a_client_that_stalls_in_its_request_head_is_disconnected(Backend::Postgres).await;
     }
 }
