@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `admin create`, `seed --demo`.
+//! The command line: `serve`, `migrate`, `admin create`, `seed --demo` / `seed --products N`.
 
 use std::process::ExitCode;
 
@@ -28,11 +28,18 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
-    /// Load data into the shop.
+    /// Load data into the shop: the demo catalogue, a generated one, or both.
+    #[command(group(clap::ArgGroup::new("what").required(true).multiple(true).args(["demo", "products"])))]
     Seed {
         /// The demo catalogue: the LEGO sets and categories of the seeds. A second run adds nothing.
-        #[arg(long, required = true)]
+        #[arg(long)]
         demo: bool,
+        /// Add N generated products across every category (for benchmarks); each run adds N more.
+        #[arg(long, value_name = "N")]
+        products: Option<u64>,
+        /// The generator's seed: the same seed makes the same names, prices and stock.
+        #[arg(long, default_value_t = 1, requires = "products")]
+        products_seed: u64,
     },
 }
 
@@ -115,11 +122,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             );
         }
-        Command::Seed { demo } => {
-            debug_assert!(demo);
+        Command::Seed {
+            demo,
+            products,
+            products_seed,
+        } => {
             let store = connect(&cli.database).await?;
-            let added = crate::demo::load(&store).await?;
-            println!("demo catalogue: {added} products added");
+            if demo {
+                let added = crate::demo::load(&store).await?;
+                println!("demo catalogue: {added} products added");
+            }
+            if let Some(count) = products {
+                let started = std::time::Instant::now();
+                let added = store.insert_catalogue(count, products_seed).await?;
+                println!(
+                    "generated catalogue: {added} products added in {:.1} s",
+                    started.elapsed().as_secs_f64()
+                );
+            }
         }
     }
     Ok(())

@@ -9,6 +9,7 @@ mod postgres;
 mod sqlite;
 
 pub mod api_keys;
+pub mod catalogue;
 pub mod categories;
 pub mod idempotency;
 pub mod orders;

@@ -4,6 +4,7 @@ mod helpers;
 
 mod api_keys;
 mod auth;
+mod catalogue;
 mod categories;
 mod conventions;
 mod orders;
