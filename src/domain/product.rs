@@ -3,6 +3,7 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::domain::id::ObjectId;
 use crate::error::ApiError;
 
 pub const MAX_PRICE: i64 = 2_147_483_647;
@@ -273,6 +274,9 @@ pub struct ProductListParams {
     pub sort: Option<String>,
     /// Comma-separated categories; `All` or absent for every one.
     pub category: Option<String>,
+    /// The `_id` of the last product of the page before: the page starts right after it in
+    /// this sort, however deep it is (use instead of `page`). `total` still counts every match.
+    pub after: Option<String>,
 }
 
 /// Paging of any list: `page` ≥ 1, `limit` 1–100 with 0 meaning the default of 20.
@@ -328,6 +332,8 @@ pub struct ProductQuery {
     pub sort: SortSpec,
     /// Requested categories; empty for all.
     pub categories: Vec<String>,
+    /// Start after this product (keyset paging) rather than at `paging.offset()`.
+    pub after: Option<ObjectId>,
 }
 
 impl ProductListParams {
@@ -358,11 +364,25 @@ impl ProductListParams {
                 categories.push(c.to_string());
             }
         }
+        let after = self
+            .after
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| ObjectId::parse_field(s, "after"))
+            .transpose()?;
+        if after.is_some() && paging.page > 1 {
+            return Err(ApiError::invalid(
+                "page",
+                "give either `page` or `after`: `after` already says where the page starts",
+            ));
+        }
         Ok(ProductQuery {
             paging,
             search,
             sort,
             categories,
+            after,
         })
     }
 }

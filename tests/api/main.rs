@@ -8,4 +8,5 @@ mod catalogue;
 mod categories;
 mod conventions;
 mod orders;
+mod product_paging;
 mod products;
