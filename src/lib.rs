@@ -73,6 +73,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let upkeep = tokio::spawn(maintenance::run(state.clone()));
+    let metrics_upkeep = tokio::spawn(http::health::metrics_upkeep());
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
@@ -108,6 +109,7 @@ pub async fn serve(
     drop(listener);
     graceful.shutdown().await;
     upkeep.abort();
+    metrics_upkeep.abort();
     Ok(())
 }
 

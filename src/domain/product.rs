@@ -3,6 +3,7 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::domain::id::ObjectId;
 use crate::error::ApiError;
 
 pub const MAX_PRICE: i64 = 2_147_483_647;
@@ -276,6 +277,9 @@ pub struct ProductListParams {
     pub sort: Option<String>,
     /// Comma-separated categories; `All` or absent for every one.
     pub category: Option<String>,
+    /// The `_id` of the last product of the page before: the page starts right after it in
+    /// this sort, however deep it is (use instead of `page`). `total` still counts every match.
+    pub after: Option<String>,
 }
 
 /// Paging of any list: `page` ≥ 1, `limit` 1–100 with 0 meaning the default of 20.
@@ -331,6 +335,8 @@ pub struct ProductQuery {
     pub sort: SortSpec,
     /// Requested categories; empty for all.
     pub categories: Vec<String>,
+    /// Start after this product (keyset paging) rather than at `paging.offset()`.
+    pub after: Option<ObjectId>,
 }
 
 impl ProductListParams {
@@ -361,11 +367,25 @@ impl ProductListParams {
                 categories.push(c.to_string());
             }
         }
+        let after = self
+            .after
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| ObjectId::parse_field(s, "after"))
+            .transpose()?;
+        if after.is_some() && paging.page > 1 {
+            return Err(ApiError::invalid(
+                "page",
+                "give either `page` or `after`: `after` already says where the page starts",
+            ));
+        }
         Ok(ProductQuery {
             paging,
             search,
             sort,
             categories,
+            after,
         })
     }
 }
@@ -512,7 +532,7 @@ mod properties {
             sort in prop::option::of("\\PC{0,12}"),
             category in prop::option::of("[a-zA-Z ,]{0,40}|\\PC{0,40}"),
         ) {
-            let params = ProductListParams { page, limit, search, sort, category };
+            let params = ProductListParams { page, limit, search, sort, category, after: None };
             if let Ok(q) = params.parse() {
                 if let Some(s) = &q.search {
                     prop_assert!(!s.is_empty() && s.chars().count() <= 200);

@@ -62,6 +62,18 @@ pub fn metrics_handle() -> &'static PrometheusHandle {
     })
 }
 
+/// Drains the latency histograms into their buckets every few seconds, for as long as it
+/// runs. The exporter keeps every observation until it is drained, so without this the
+/// memory grows with each request until `/metrics` is scraped (the benchmark's 5-minute soak
+/// found about 20 bytes a request: 60 MB over 5 minutes at 10 k req/s).
+pub async fn metrics_upkeep() {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+    loop {
+        tick.tick().await;
+        metrics_handle().run_upkeep();
+    }
+}
+
 /// Prometheus text: requests by route and status, latency, orders placed, pool usage.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]

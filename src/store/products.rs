@@ -201,19 +201,23 @@ impl Store {
     }
 
     /// One page of products; `categories` must already be the stored names.
+    ///
+    /// Both halves stay cheap however large the catalogue: without search, `total` is a sum
+    /// of the per-category counters that triggers keep exact; and every sort is a range of an
+    /// index, so a page found by `after` (keyset) costs the same at any depth. A page found
+    /// by `page` still skips the rows before it, and a search still visits every match.
     pub async fn list_products(
         &self,
         query: &ProductQuery,
         categories: &[String],
-    ) -> Result<ProductPage, sqlx::Error> {
+    ) -> Result<ProductPage, ApiError> {
         let mut conditions = Vec::new();
         let mut args: Vec<String> = Vec::new();
         if !categories.is_empty() {
-            let first = args.len() + 1;
-            let marks: Vec<String> = (first..first + categories.len())
-                .map(|i| format!("${i}"))
-                .collect();
-            conditions.push(format!("p.category IN ({})", marks.join(", ")));
+            conditions.push(format!(
+                "p.category IN ({})",
+                placeholders(args.len(), categories.len())
+            ));
             args.extend(categories.iter().cloned());
         }
         if let Some(needle) = &query.search {
@@ -234,31 +238,57 @@ impl Store {
                 }
             }
         }
+        let total: i64 = if query.search.is_none() {
+            let filter = if categories.is_empty() {
+                String::new()
+            } else {
+                format!("WHERE category IN ({})", placeholders(0, categories.len()))
+            };
+            let sql = format!("SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM product_counts {filter}");
+            let mut count = sqlx::query_scalar(&sql);
+            for c in categories {
+                count = count.bind(c);
+            }
+            count.fetch_one(self.pool()).await?
+        } else {
+            let sql = format!(
+                "SELECT COUNT(*) FROM products p WHERE {}",
+                conditions.join(" AND ")
+            );
+            let mut count = sqlx::query_scalar(&sql);
+            for a in &args {
+                count = count.bind(a);
+            }
+            count.fetch_one(self.pool()).await?
+        };
+
+        let sort = &query.sort;
+        if let Some(after) = &query.after {
+            // The row value of the sort keys, compared with the same keys of the product the
+            // page starts after: one index range on both databases.
+            conditions.push(format!(
+                "({}) {} (SELECT {} FROM products q WHERE q.id = ${})",
+                sort_keys(sort.field, "p").join(", "),
+                if sort.descending { "<" } else { ">" },
+                sort_keys(sort.field, "q").join(", "),
+                args.len() + 1
+            ));
+            args.push(after.to_string());
+        }
         let filter = if conditions.is_empty() {
             String::new()
         } else {
             format!("WHERE {}", conditions.join(" AND "))
         };
-
-        let count_sql = format!("SELECT COUNT(*) FROM products p {filter}");
-        let mut count = sqlx::query_scalar(&count_sql);
-        for a in &args {
-            count = count.bind(a);
-        }
-        let total: i64 = count.fetch_one(self.pool()).await?;
-
-        let dir = if query.sort.descending { "DESC" } else { "ASC" };
-        let order = match query.sort.field {
-            SortField::Name => format!("lower(p.name) {dir}, p.id {dir}"),
-            SortField::Price => format!("p.price {dir}, p.id {dir}"),
-            SortField::CreatedAt => format!("p.created_at {dir}, p.id {dir}"),
-            SortField::UpdatedAt => format!("p.updated_at {dir}, p.id {dir}"),
-            // Unlimited stock (null) counts as more than any number, on both databases.
-            SortField::Stock => format!("(p.stock IS NULL) {dir}, p.stock {dir}, p.id {dir}"),
-        };
+        let dir = if sort.descending { "DESC" } else { "ASC" };
+        let order: Vec<String> = sort_keys(sort.field, "p")
+            .into_iter()
+            .map(|k| format!("{k} {dir}"))
+            .collect();
         let limit_param = args.len() + 1;
         let sql = format!(
-            "SELECT {PRODUCT_COLUMNS} FROM products p {filter} ORDER BY {order} LIMIT ${limit_param} OFFSET ${}",
+            "SELECT {PRODUCT_COLUMNS} FROM products p {filter} ORDER BY {} LIMIT ${limit_param} OFFSET ${}",
+            order.join(", "),
             limit_param + 1
         );
         let mut select = sqlx::query_as::<_, ProductRow>(&sql);
@@ -270,6 +300,15 @@ impl Store {
             .bind(query.paging.offset())
             .fetch_all(self.pool())
             .await?;
+        if rows.is_empty()
+            && let Some(after) = &query.after
+            && self.product(after).await?.is_none()
+        {
+            return Err(ApiError::invalid(
+                "after",
+                format!("`after` names no product ({after}); start again without it"),
+            ));
+        }
         Ok(ProductPage {
             total,
             products: rows.into_iter().map(Product::from).collect(),
@@ -363,4 +402,27 @@ impl Store {
         tx.commit().await?;
         Ok(added)
     }
+}
+
+/// `$first+1, $first+2, …`: `n` placeholders after the `first` already taken.
+fn placeholders(first: usize, n: usize) -> String {
+    let marks: Vec<String> = (first + 1..=first + n).map(|i| format!("${i}")).collect();
+    marks.join(", ")
+}
+
+/// What a sort orders by, on the table `t`, ending with the `id` that breaks ties. Unlimited
+/// stock (null) counts as more than any number, on both databases. The migrations index
+/// each of these lists.
+fn sort_keys(field: SortField, t: &str) -> Vec<String> {
+    let keys: &[&str] = match field {
+        SortField::Name => &["lower({t}.name)"],
+        SortField::Price => &["{t}.price"],
+        SortField::CreatedAt => &["{t}.created_at"],
+        SortField::UpdatedAt => &["{t}.updated_at"],
+        SortField::Stock => &["({t}.stock IS NULL)", "COALESCE({t}.stock, 0)"],
+    };
+    keys.iter()
+        .map(|k| k.replace("{t}", t))
+        .chain([format!("{t}.id")])
+        .collect()
 }

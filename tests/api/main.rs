@@ -5,11 +5,13 @@ mod stripe_double;
 
 mod api_keys;
 mod auth;
+mod catalogue;
 mod categories;
 mod cli;
 mod conventions;
 mod orders;
 mod payments;
 mod processes;
+mod product_paging;
 mod products;
 mod security;

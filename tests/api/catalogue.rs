@@ -1,0 +1,53 @@
+//! `shopd seed --products N`: the generated catalogue for benchmarks.
+
+use reqwest::StatusCode;
+
+use crate::helpers::TestApp;
+use crate::on_both;
+
+async fn a_generated_catalogue_adds_n_products_across_every_category(app: TestApp) {
+    // More than one statement and more than one transaction of rows, and a partial last one.
+    let added = app.store.insert_catalogue(10_321, 7).await.unwrap();
+    assert_eq!(added, 10_321);
+    assert_eq!(app.get("/products", None).await.json()["total"], 10_321);
+    for category in app.store.categories().await.unwrap() {
+        let reply = app
+            .client
+            .get(format!("{}/products", app.base))
+            .query(&[("category", category.as_str()), ("limit", "1")]);
+        let body = app.send(reply).await.json();
+        assert!(body["total"].as_i64().unwrap() > 900, "{category}: {body}");
+    }
+}
+
+async fn generated_products_are_valid_and_found_by_the_words_of_their_description(app: TestApp) {
+    app.store.insert_catalogue(300, 1).await.unwrap();
+    let reply = app
+        .get(
+            "/products?search=castle&category=Technic&sort=price_asc&limit=100",
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let body = reply.json();
+    let products = body["products"].as_array().unwrap();
+    assert!(!products.is_empty(), "{body}");
+    let prices: Vec<i64> = products.iter().map(|p| p["price"].as_i64().unwrap()).collect();
+    assert!(prices.windows(2).all(|w| w[0] <= w[1]), "{prices:?}");
+    let p = &products[0];
+    assert_eq!(p["category"], "Technic");
+    let text = format!("{} {}", p["name"], p["description"]).to_lowercase();
+    assert!(text.contains("castle"), "{text}");
+    assert!(p["image"].as_str().unwrap().starts_with("https://"));
+    let id = p["_id"].as_str().unwrap();
+    assert_eq!(id.len(), 24);
+    assert_eq!(
+        app.get(&format!("/products/{id}"), None).await.status,
+        StatusCode::OK
+    );
+}
+
+on_both!(
+    a_generated_catalogue_adds_n_products_across_every_category,
+    generated_products_are_valid_and_found_by_the_words_of_their_description
+);
