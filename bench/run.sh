@@ -14,6 +14,7 @@
 #   --postgres URL (default postgres://postgres@127.0.0.1:5432; the harness creates and
 #   drops the databases shopd_bench and shopd_bench_pgbench there)
 #   --keep (leave the loaded databases, shopd_bench and bench/out/work/shop.db, for a look)
+#   SHOPD_BIN=path/to/shopd uses that binary instead of building one
 #
 # The load generators (wrk, and oha when installed) and pgbench run pinned to one CPU with
 # taskset; shopd and PostgreSQL are left to the scheduler. Traffic goes to 127.0.0.1 only.
@@ -85,8 +86,11 @@ OHA=$(command -v oha || true)
 if [ -z "$OHA" ]; then
     log "oha not found: fixed-rate latency figures are skipped (cargo install oha --locked to get them)"
 fi
-if [ "$MODE" = smoke ]; then
-    # CI has just built the debug binary for the tests; a release build would take minutes.
+if [ -n "${SHOPD_BIN:-}" ]; then
+    # A binary built already (CI passes the one `cargo test` just built).
+    SHOPD=$(realpath "$SHOPD_BIN")
+    log "using $SHOPD"
+elif [ "$MODE" = smoke ]; then
     log "building shopd (debug: smoke figures are not benchmarks)"
     cargo build --locked --quiet --bin shopd
     SHOPD=$ROOT/target/debug/shopd
