@@ -3,7 +3,7 @@
 use sqlx::FromRow;
 
 use super::categories::canonical_category;
-use super::{Dialect, Store, postgres, sqlite};
+use super::{Dialect, Store, Tx, postgres, sqlite};
 use crate::domain::id::ObjectId;
 use crate::domain::product::{NewProduct, Product, ProductChanges, ProductQuery, SortField, search_text};
 use crate::domain::time::{format_millis, now_millis};
@@ -80,24 +80,7 @@ impl Store {
     pub async fn create_product(&self, new: NewProduct) -> Result<Product, ApiError> {
         let mut tx = self.begin().await?;
         let category = canonical_category(&mut tx, &new.category).await?;
-        let now = now_millis();
-        let id = ObjectId::new().to_string();
-        let row: ProductRow = sqlx::query_as(&format!(
-            "INSERT INTO products (id, name, price, description, category, image, stock, \
-             search_text, created_at, updated_at, version) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, 0) RETURNING {RETURNED_COLUMNS}"
-        ))
-        .bind(&id)
-        .bind(&new.name)
-        .bind(new.price)
-        .bind(&new.description)
-        .bind(&category)
-        .bind(&new.image)
-        .bind(new.stock)
-        .bind(search_text(&new.name, &new.description))
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
+        let row = insert_product(&mut tx, &new, &category).await?;
         tx.commit().await?;
         Ok(row.into())
     }
@@ -380,23 +363,7 @@ impl Store {
                 continue;
             }
             let category = canonical_category(&mut tx, &new.category).await?;
-            let now = now_millis();
-            sqlx::query(
-                "INSERT INTO products (id, name, price, description, category, image, stock, \
-                 search_text, created_at, updated_at, version) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, 0)",
-            )
-            .bind(ObjectId::new().to_string())
-            .bind(&new.name)
-            .bind(new.price)
-            .bind(&new.description)
-            .bind(&category)
-            .bind(&new.image)
-            .bind(new.stock)
-            .bind(search_text(&new.name, &new.description))
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            insert_product(&mut tx, new, &category).await?;
             added += 1;
         }
         tx.commit().await?;
@@ -425,4 +392,25 @@ fn sort_keys(field: SortField, t: &str) -> Vec<String> {
         .map(|k| k.replace("{t}", t))
         .chain([format!("{t}.id")])
         .collect()
+}
+
+/// Inserts one product with a new id, in `category` as stored.
+async fn insert_product(tx: &mut Tx, new: &NewProduct, category: &str) -> Result<ProductRow, sqlx::Error> {
+    let now = now_millis();
+    sqlx::query_as(&format!(
+        "INSERT INTO products (id, name, price, description, category, image, stock, \
+         search_text, created_at, updated_at, version) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, 0) RETURNING {RETURNED_COLUMNS}"
+    ))
+    .bind(ObjectId::new().to_string())
+    .bind(&new.name)
+    .bind(new.price)
+    .bind(&new.description)
+    .bind(category)
+    .bind(&new.image)
+    .bind(new.stock)
+    .bind(search_text(&new.name, &new.description))
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await
 }
