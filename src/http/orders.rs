@@ -192,7 +192,7 @@ fn viewer(caller: &Caller) -> Viewer<'_> {
     }
 }
 
-pub(super) fn visible(caller: &Caller, record: Option<OrderRecord>) -> ApiResult<OrderRecord> {
+fn visible(caller: &Caller, record: Option<OrderRecord>) -> ApiResult<OrderRecord> {
     record
         .filter(|r| viewer(caller).can_see(&r.order))
         .ok_or_else(|| ApiError::not_found("order"))

@@ -1,7 +1,7 @@
 //! Orders: placing them (prices and stock taken in one transaction), reading, moving along
 //! the status machine, and deleting, with stock given back exactly once.
 
-use sqlx::FromRow;
+use sqlx::{AnyConnection, FromRow};
 
 use super::{Dialect, Store, Tx, postgres, sqlite};
 use crate::domain::id::ObjectId;
@@ -198,12 +198,9 @@ impl Store {
 
     pub async fn order(&self, order: &OrderRef) -> Result<Option<OrderRecord>, sqlx::Error> {
         let mut conn = self.pool().acquire().await?;
-        let (sql, arg) = order_filter(order);
-        let row: Option<OrderRow> = sqlx::query_as(&format!("{ORDER_SELECT} WHERE {sql}"))
-            .bind(arg)
-            .fetch_optional(&mut *conn)
-            .await?;
-        let Some(row) = row else { return Ok(None) };
+        let Some(row) = fetch_order_row(&mut conn, order).await? else {
+            return Ok(None);
+        };
         let lines = sqlx::query_as(&format!(
             "SELECT {LINE_COLUMNS} FROM order_lines WHERE order_id = $1 ORDER BY line_no"
         ))
@@ -361,11 +358,14 @@ fn describe(order: &OrderRef) -> String {
     }
 }
 
-pub(super) async fn fetch_order_row(tx: &mut Tx, order: &OrderRef) -> Result<Option<OrderRow>, sqlx::Error> {
+pub(super) async fn fetch_order_row(
+    conn: &mut AnyConnection,
+    order: &OrderRef,
+) -> Result<Option<OrderRow>, sqlx::Error> {
     let (sql, arg) = order_filter(order);
     sqlx::query_as(&format!("{ORDER_SELECT} WHERE {sql}"))
         .bind(arg)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(conn)
         .await
 }
 
