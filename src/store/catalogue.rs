@@ -8,7 +8,7 @@
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use super::{Dialect, Store, sqlite};
+use super::{Dialect, Store, postgres, sqlite};
 use crate::domain::id::ObjectId;
 use crate::domain::product::search_text;
 use crate::domain::time::now_millis;
@@ -263,8 +263,10 @@ impl Store {
             }
             tx.commit().await?;
         }
-        // Fresh statistics, so that the planners pick the indexes for a catalogue this size.
-        sqlx::query("ANALYZE products").execute(self.pool()).await?;
+        match self.dialect() {
+            Dialect::Sqlite => sqlite::finish_bulk_insert(self.pool()).await?,
+            Dialect::Postgres => postgres::finish_bulk_insert(self.pool()).await?,
+        }
         Ok(added)
     }
 }

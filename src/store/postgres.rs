@@ -30,3 +30,13 @@ pub(super) async fn next_order_num(tx: &mut super::Tx) -> Result<i64, sqlx::Erro
         .fetch_one(&mut **tx)
         .await
 }
+
+/// After a bulk load: fresh statistics, so that the planner picks the indexes for a
+/// catalogue this size, and the search index's pending list merged into the index (a
+/// search scans that list in full until a vacuum empties it).
+pub(super) async fn finish_bulk_insert(pool: &AnyPool) -> Result<(), sqlx::Error> {
+    sqlx::query("VACUUM ANALYZE products")
+        .execute(pool)
+        .await
+        .map(|_| ())
+}

@@ -1,6 +1,7 @@
 //! Products: the catalogue's reads and writes.
 
 use sqlx::FromRow;
+use sqlx::any::AnyRow;
 
 use super::categories::canonical_category;
 use super::{Dialect, Store, Tx, postgres, sqlite};
@@ -185,117 +186,140 @@ impl Store {
 
     /// One page of products; `categories` must already be the stored names.
     ///
-    /// Both halves stay cheap however large the catalogue: without search, `total` is a sum
-    /// of the per-category counters that triggers keep exact; and every sort is a range of an
-    /// index, so a page found by `after` (keyset) costs the same at any depth. A page found
-    /// by `page` still skips the rows before it, and a search still visits every match.
+    /// Without search, both halves stay cheap however large the catalogue: `total` is a sum
+    /// of the per-category counters that triggers keep exact, and every sort is a range of an
+    /// index, so a page found by `after` (keyset) costs the same at any depth. A search finds
+    /// its matches once, through the search index, and counts and sorts them in the same
+    /// query: it costs in proportion to the number of matches, not of products.
     pub async fn list_products(
         &self,
         query: &ProductQuery,
         categories: &[String],
     ) -> Result<ProductPage, ApiError> {
-        let mut conditions = Vec::new();
-        let mut args: Vec<String> = Vec::new();
+        let mut filter = Filter::default();
         if !categories.is_empty() {
-            conditions.push(format!(
-                "p.category IN ({})",
-                placeholders(args.len(), categories.len())
-            ));
-            args.extend(categories.iter().cloned());
+            let marks = filter.bind_all(categories);
+            filter.conditions.push(format!("p.category IN ({marks})"));
         }
-        if let Some(needle) = &query.search {
-            let n = needle.chars().count();
-            let param = args.len() + 1;
-            match self.dialect() {
-                Dialect::Sqlite => {
-                    conditions.push(sqlite::search_condition(n, param));
-                    args.push(if n >= 3 {
-                        sqlite::search_argument(needle)
-                    } else {
-                        needle.clone()
-                    });
-                }
-                Dialect::Postgres => {
-                    conditions.push(postgres::search_condition(n, param));
-                    args.push(postgres::search_argument(needle));
-                }
-            }
-        }
-        let total: i64 = if query.search.is_none() {
-            let filter = if categories.is_empty() {
-                String::new()
-            } else {
-                format!("WHERE category IN ({})", placeholders(0, categories.len()))
-            };
-            let sql = format!("SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM product_counts {filter}");
-            let mut count = sqlx::query_scalar(&sql);
-            for c in categories {
-                count = count.bind(c);
-            }
-            count.fetch_one(self.pool()).await?
-        } else {
-            let sql = format!(
-                "SELECT COUNT(*) FROM products p WHERE {}",
-                conditions.join(" AND ")
-            );
-            let mut count = sqlx::query_scalar(&sql);
-            for a in &args {
-                count = count.bind(a);
-            }
-            count.fetch_one(self.pool()).await?
+        let Some(needle) = &query.search else {
+            return self.list_without_search(query, categories, filter).await;
         };
+        let (condition, arg) = self.search_filter(needle, filter.args.len() + 1);
+        filter.conditions.push(condition);
+        filter.args.push(arg);
 
-        let sort = &query.sort;
+        let table = match self.dialect() {
+            Dialect::Sqlite if !categories.is_empty() => sqlite::PRODUCTS_BY_CATEGORY,
+            _ => "products p",
+        };
+        // MATERIALIZED keeps PostgreSQL from walking a sort index and testing every product
+        // against the search, which it may prefer for a short LIMIT and which is far slower
+        // when matches are few.
+        let matches = format!(
+            "WITH m AS MATERIALIZED (SELECT {PRODUCT_COLUMNS} FROM {table} {})",
+            filter.where_clause()
+        );
+        let count_sql = format!("{matches} SELECT COUNT(*) FROM m");
+        // The page binds the search's arguments (for the CTE) and then its own.
+        let mut page = Filter {
+            conditions: Vec::new(),
+            args: filter.args.clone(),
+        };
         if let Some(after) = &query.after {
-            // The row value of the sort keys, compared with the same keys of the product the
-            // page starts after: one index range on both databases.
-            conditions.push(format!(
-                "({}) {} (SELECT {} FROM products q WHERE q.id = ${})",
-                sort_keys(sort.field, "p").join(", "),
-                if sort.descending { "<" } else { ">" },
-                sort_keys(sort.field, "q").join(", "),
-                args.len() + 1
-            ));
-            args.push(after.to_string());
+            page.after(query, after, "m");
         }
-        let filter = if conditions.is_empty() {
+        let head = format!("{matches} SELECT m.*, (SELECT COUNT(*) FROM m) AS total FROM m");
+        let rows: Vec<CountedRow> = self.fetch_page(&head, &page, query, "m").await?;
+        let total = match rows.first() {
+            Some(row) => row.total,
+            // A page past the end carries no count: ask for it alone.
+            None => {
+                self.check_after(query).await?;
+                let mut count = sqlx::query_scalar(&count_sql);
+                for a in &filter.args {
+                    count = count.bind(a);
+                }
+                count.fetch_one(self.pool()).await?
+            }
+        };
+        Ok(ProductPage {
+            total,
+            products: rows.into_iter().map(|r| r.row.into()).collect(),
+        })
+    }
+
+    async fn list_without_search(
+        &self,
+        query: &ProductQuery,
+        categories: &[String],
+        mut filter: Filter,
+    ) -> Result<ProductPage, ApiError> {
+        let counted = if categories.is_empty() {
             String::new()
         } else {
-            format!("WHERE {}", conditions.join(" AND "))
+            format!("WHERE category IN ({})", placeholders(0, categories.len()))
         };
-        let dir = if sort.descending { "DESC" } else { "ASC" };
-        let order: Vec<String> = sort_keys(sort.field, "p")
-            .into_iter()
-            .map(|k| format!("{k} {dir}"))
-            .collect();
-        let limit_param = args.len() + 1;
-        let sql = format!(
-            "SELECT {PRODUCT_COLUMNS} FROM products p {filter} ORDER BY {} LIMIT ${limit_param} OFFSET ${}",
-            order.join(", "),
-            limit_param + 1
-        );
-        let mut select = sqlx::query_as::<_, ProductRow>(&sql);
-        for a in &args {
-            select = select.bind(a);
+        let sql = format!("SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM product_counts {counted}");
+        let mut count = sqlx::query_scalar(&sql);
+        for c in categories {
+            count = count.bind(c);
         }
-        let rows = select
-            .bind(query.paging.limit)
-            .bind(query.paging.offset())
-            .fetch_all(self.pool())
-            .await?;
-        if rows.is_empty()
-            && let Some(after) = &query.after
-            && self.product(after).await?.is_none()
-        {
-            return Err(ApiError::invalid(
-                "after",
-                format!("`after` names no product ({after}); start again without it"),
-            ));
+        let total: i64 = count.fetch_one(self.pool()).await?;
+
+        if let Some(after) = &query.after {
+            filter.after(query, after, "p");
+        }
+        let head = format!("SELECT {PRODUCT_COLUMNS} FROM products p");
+        let rows: Vec<ProductRow> = self.fetch_page(&head, &filter, query, "p").await?;
+        if rows.is_empty() {
+            self.check_after(query).await?;
         }
         Ok(ProductPage {
             total,
             products: rows.into_iter().map(Product::from).collect(),
         })
+    }
+
+    /// `{head} WHERE … ORDER BY … LIMIT … OFFSET …`: the filter's conditions, the query's sort
+    /// on the table `t`, and its page.
+    async fn fetch_page<R>(
+        &self,
+        head: &str,
+        filter: &Filter,
+        query: &ProductQuery,
+        t: &str,
+    ) -> Result<Vec<R>, sqlx::Error>
+    where
+        R: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+    {
+        let limit = filter.args.len() + 1;
+        let sql = format!(
+            "{head} {} ORDER BY {} LIMIT ${limit} OFFSET ${}",
+            filter.where_clause(),
+            order_by(query, t),
+            limit + 1
+        );
+        let mut select = sqlx::query_as::<_, R>(&sql);
+        for a in &filter.args {
+            select = select.bind(a);
+        }
+        select
+            .bind(query.paging.limit)
+            .bind(query.paging.offset())
+            .fetch_all(self.pool())
+            .await
+    }
+
+    /// An empty page after a product that does not exist is the client's mistake, not the
+    /// end of the list.
+    async fn check_after(&self, query: &ProductQuery) -> Result<(), ApiError> {
+        match &query.after {
+            Some(after) if self.product(after).await?.is_none() => Err(ApiError::invalid(
+                "after",
+                format!("`after` names no product ({after}); start again without it"),
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// The condition and argument that find `needle` (lower-cased) through the search index.
@@ -375,6 +399,63 @@ impl Store {
 fn placeholders(first: usize, n: usize) -> String {
     let marks: Vec<String> = (first + 1..=first + n).map(|i| format!("${i}")).collect();
     marks.join(", ")
+}
+
+/// The conditions of a product list and the text arguments they bind, in order.
+#[derive(Default)]
+struct Filter {
+    conditions: Vec<String>,
+    args: Vec<String>,
+}
+
+impl Filter {
+    /// Binds `values` and returns their placeholders.
+    fn bind_all(&mut self, values: &[String]) -> String {
+        let marks = placeholders(self.args.len(), values.len());
+        self.args.extend(values.iter().cloned());
+        marks
+    }
+
+    /// Only the rows after the product `after` in the query's sort, on the table `t`: the
+    /// row value of the sort keys compared with the same keys of that product, which is one
+    /// range of an index on both databases.
+    fn after(&mut self, query: &ProductQuery, after: &ObjectId, t: &str) {
+        let sort = &query.sort;
+        self.conditions.push(format!(
+            "({}) {} (SELECT {} FROM products q WHERE q.id = ${})",
+            sort_keys(sort.field, t).join(", "),
+            if sort.descending { "<" } else { ">" },
+            sort_keys(sort.field, "q").join(", "),
+            self.args.len() + 1
+        ));
+        self.args.push(after.to_string());
+    }
+
+    fn where_clause(&self) -> String {
+        if self.conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.conditions.join(" AND "))
+        }
+    }
+}
+
+/// A product of a search page with the count of all the search's matches.
+#[derive(FromRow)]
+struct CountedRow {
+    #[sqlx(flatten)]
+    row: ProductRow,
+    total: i64,
+}
+
+/// The `ORDER BY` list of the query's sort, on the table `t`.
+fn order_by(query: &ProductQuery, t: &str) -> String {
+    let dir = if query.sort.descending { "DESC" } else { "ASC" };
+    let keys: Vec<String> = sort_keys(query.sort.field, t)
+        .into_iter()
+        .map(|k| format!("{k} {dir}"))
+        .collect();
+    keys.join(", ")
 }
 
 /// What a sort orders by, on the table `t`, ending with the `id` that breaks ties. Unlimited

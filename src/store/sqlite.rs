@@ -49,6 +49,12 @@ pub(super) fn search_condition(needle_len: usize, param: usize) -> String {
     }
 }
 
+/// The products table for a search within categories. SQLite's planner reads each trigram
+/// match's row by its rowid to test the category; the index on the category (which ends
+/// with the rowid) answers that without the row, and only the rows in the categories are
+/// read: about half the time of a search at 100 k products.
+pub(super) const PRODUCTS_BY_CATEGORY: &str = "products p INDEXED BY products_category";
+
 /// The FTS5 query for a needle: one quoted phrase, so its characters are taken literally.
 pub(super) fn search_argument(needle: &str) -> String {
     format!("\"{}\"", needle.replace('"', "\"\""))
@@ -67,6 +73,17 @@ pub(super) async fn next_order_num(tx: &mut super::Tx) -> Result<i64, sqlx::Erro
 pub(super) async fn prepare_bulk_insert(tx: &mut super::Tx) -> Result<(), sqlx::Error> {
     sqlx::query("PRAGMA cache_size = -131072")
         .execute(&mut **tx)
+        .await
+        .map(|_| ())
+}
+
+/// After a bulk load: fresh statistics, so that the planner picks the indexes for a
+/// catalogue this size, and the search index merged into one segment, which a search then
+/// reads in one pass instead of one per transaction of the load.
+pub(super) async fn finish_bulk_insert(pool: &AnyPool) -> Result<(), sqlx::Error> {
+    sqlx::query("ANALYZE products").execute(pool).await?;
+    sqlx::query("INSERT INTO products_fts (products_fts) VALUES ('optimize')")
+        .execute(pool)
         .await
         .map(|_| ())
 }

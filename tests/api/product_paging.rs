@@ -122,7 +122,55 @@ async fn totals_stay_exact_as_products_come_go_and_change_category(app: TestApp)
     assert_eq!(total("category=Technic").await, 10);
 }
 
+/// A search counts all its matches whatever page is asked for, in one category, in several
+/// or in all, and sorts the page out of the matches alone.
+async fn a_search_counts_every_match_on_any_page(app: TestApp) {
+    let admin = products_with_ties(&app).await;
+    let moved = ids(&app.get("/products?search=alpha", None).await.json());
+    for id in &moved {
+        let reply = app
+            .put(
+                &format!("/products/{id}"),
+                Some(&admin),
+                json!({"category": "Disney"}),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK);
+    }
+    for (query, total) in [
+        ("search=a&sort=price", 6),
+        ("search=alpha", 2),
+        ("search=alpha&category=Disney", 2),
+        ("search=alpha&category=Star%20Wars", 0),
+        ("search=set&category=Star%20Wars", 5),
+        ("search=set&category=Disney,Star%20Wars", 7),
+        ("search=eta&category=Star%20Wars,Disney", 2),
+    ] {
+        for page in 1..=3 {
+            let reply = app
+                .get(&format!("/products?{query}&limit=2&page={page}"), None)
+                .await;
+            assert_eq!(reply.status, StatusCode::OK, "{query}: {}", reply.text);
+            let body = reply.json();
+            assert_eq!(body["total"], total, "{query} page {page}");
+            let expected = (total - (page - 1) * 2).clamp(0, 2) as usize;
+            assert_eq!(ids(&body).len(), expected, "{query} page {page}");
+        }
+    }
+    let cheapest: Vec<i64> = app
+        .get("/products?search=a&sort=price&limit=3", None)
+        .await
+        .json()["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["price"].as_i64().unwrap())
+        .collect();
+    assert_eq!(cheapest, [50, 100, 100]);
+}
+
 on_both!(
+    a_search_counts_every_match_on_any_page,
     walking_with_after_visits_every_product_once_in_every_sort,
     after_is_refused_with_a_page_or_when_it_names_no_product,
     totals_stay_exact_as_products_come_go_and_change_category,
