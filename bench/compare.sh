@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Two builds of shopd side by side, for the before/after figures of a change:
+#
+#   bash bench/compare.sh BEFORE_BIN AFTER_BIN [--size N] [--runs R] [--duration S] [--backends "sqlite postgres"]
+#
+# Each binary gets its own databases (a build may have migrations the other lacks), both
+# loaded with the same generated catalogue (N products, seed 42; default 100 000). Then, per
+# backend and scenario, the two are run in turn, R times each (default 3), so that a noisy
+# machine hurts both alike; the table shows the medians and the ratio after/before.
+# Closed-loop throughput and latency come from oha with 16 connections; the search is also
+# run at a fixed 500 req/s for its p99. Needs oha (cargo install oha --locked) and the
+# PostgreSQL of bench/run.sh (postgres://postgres@127.0.0.1:5432; it creates and drops the
+# databases shopd_compare_a and shopd_compare_b there).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ $# -ge 2 ] || { sed -n 2,13p "$0" >&2; exit 2; }
+BIN_A=$(realpath "$1") BIN_B=$(realpath "$2")
+shift 2
+SIZE=100000 RUNS=3 DURATION=5 BACKENDS="sqlite postgres"
+PG_BASE=postgres://postgres@127.0.0.1:5432
+while [ $# -gt 0 ]; do
+    case $1 in
+        --size) SIZE=$2; shift 2 ;;
+        --runs) RUNS=$2; shift 2 ;;
+        --duration) DURATION=$2; shift 2 ;;
+        --backends) BACKENDS=$2; shift 2 ;;
+        *) echo "compare: unknown option $1" >&2; exit 2 ;;
+    esac
+done
+OHA=$(command -v oha || echo "$HOME/.cargo/bin/oha")
+[ -x "$OHA" ] || { echo "compare: needs oha (cargo install oha --locked)" >&2; exit 1; }
+WORK=$(mktemp -d)
+RESULTS=$WORK/results.tsv
+PIN="taskset -c $(( $(nproc) - 1 ))"
+PIDS=()
+
+log() { printf '[compare %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+cleanup() {
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    for x in a b; do
+        psql -q "$PG_BASE/postgres" -c "DROP DATABASE IF EXISTS shopd_compare_$x WITH (FORCE)" >/dev/null 2>&1 || true
+    done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+url_of() { # backend build
+    case $1 in
+        sqlite) echo "sqlite://$WORK/$2.db" ;;
+        postgres) echo "$PG_BASE/shopd_compare_$2" ;;
+    esac
+}
+
+start() { # backend build binary port
+    local url
+    url=$(url_of "$1" "$2")
+    if [ "$1" = postgres ]; then
+        psql -q "$PG_BASE/postgres" -c "DROP DATABASE IF EXISTS shopd_compare_$2 WITH (FORCE)" \
+            -c "CREATE DATABASE shopd_compare_$2" >/dev/null
+    fi
+    DATABASE_URL=$url RUST_LOG=warn,sqlx=error "$3" seed --products "$SIZE" --products-seed 42 >&2
+    DATABASE_URL=$url JWT_SECRET=compare-jwt-secret-long-enough-for-hs256 RUST_LOG=warn \
+        "$3" serve --addr "127.0.0.1:$4" >>"$WORK/shopd-$2.log" 2>&1 &
+    PIDS+=($!)
+    for _ in $(seq 1 100); do
+        curl -fsS "http://127.0.0.1:$4/healthz" >/dev/null 2>&1 && return 0
+        sleep 0.2
+    done
+    echo "compare: shopd ($2) did not start; see $WORK/shopd-$2.log" >&2
+    exit 1
+}
+
+# oha's figures of one run: req/s, p50 ms, p99 ms, failed requests.
+run_oha() {
+    $PIN "$OHA" --no-tui --output-format json -c 16 -z "${DURATION}s" "$@" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+s, p = r["summary"], r["latencyPercentiles"]
+ok = sum(v for k, v in r.get("statusCodeDistribution", {}).items() if k.startswith("2"))
+total = sum(r.get("statusCodeDistribution", {}).values())
+rps, p50, p99 = s["requestsPerSec"], (p["p50"] or 0) * 1000, (p["p99"] or 0) * 1000
+print(f"{rps:.0f}\t{p50:.2f}\t{p99:.2f}\t{total - ok}")'
+}
+
+printf 'backend\tscenario\tbuild\trun\trps\tp50\tp99\terrors\n' > "$RESULTS"
+for backend in $BACKENDS; do
+    log "$backend: loading $SIZE products into each build's database"
+    start "$backend" a "$BIN_A" 18571
+    start "$backend" b "$BIN_B" 18572
+    id=$(curl -fsS "http://127.0.0.1:18571/products?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["products"][0]["_id"])')
+    id_b=$(curl -fsS "http://127.0.0.1:18572/products?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["products"][0]["_id"])')
+    search="/products?search=castle&category=Technic&sort=price_asc"
+    for scenario in "healthz|/healthz|" "product by id|/products/ID|" "list|/products?limit=20|" \
+        "search|$search|" "search@500rps|$search|-q 500 --latency-correction"; do
+        IFS='|' read -r name path extra <<<"$scenario"
+        for run in $(seq 1 "$RUNS"); do
+            for build in a b; do
+                port=18571 pid=$id
+                [ $build = b ] && port=18572 pid=$id_b
+                # shellcheck disable=SC2086
+                figures=$(run_oha $extra "http://127.0.0.1:$port${path/ID/$pid}")
+                printf '%s\t%s\t%s\t%s\t%s\n' "$backend" "$name" "$build" "$run" "$figures" >> "$RESULTS"
+                log "$backend $name $build run $run: $figures"
+            done
+        done
+    done
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    PIDS=()
+done
+
+python3 - "$RESULTS" "$SIZE" "$RUNS" "$DURATION" <<'PY'
+import csv, statistics, sys
+rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
+print(f"\n{sys.argv[2]} products, median of {sys.argv[3]} runs of {sys.argv[4]} s, 16 connections; "
+      "a = before, b = after\n")
+print("| backend | scenario | req/s a | req/s b | b/a | p99 ms a | p99 ms b | errors |")
+print("|---|---|---:|---:|---:|---:|---:|---:|")
+seen = []
+for r in rows:
+    if (r["backend"], r["scenario"]) not in seen:
+        seen.append((r["backend"], r["scenario"]))
+for backend, scenario in seen:
+    pick = lambda build, key: statistics.median(
+        float(r[key]) for r in rows if (r["backend"], r["scenario"], r["build"]) == (backend, scenario, build))
+    errors = sum(int(r["errors"]) for r in rows if (r["backend"], r["scenario"]) == (backend, scenario))
+    a, b = pick("a", "rps"), pick("b", "rps")
+    print(f"| {backend} | {scenario} | {a:.0f} | {b:.0f} | {b / a:.2f} | {pick('a', 'p99'):.1f} "
+          f"| {pick('b', 'p99'):.1f} | {errors} |")
+PY
