@@ -85,9 +85,14 @@ impl Store {
             anyhow::bail!("DATABASE_URL must start with sqlite:// or postgres://, got {url:?}");
         };
         let options: AnyConnectOptions = url.parse()?;
+        // No ping before each use of a pooled connection (sqlx's default): it doubled the
+        // round trips of every query, and the time of a read by id. A connection that died
+        // while idle (the database restarted) fails the one query that meets it and is then
+        // dropped by the pool, as it would also be after a successful ping.
         let pool_options = AnyPoolOptions::new()
             .acquire_timeout(Duration::from_secs(10))
-            .idle_timeout(Duration::from_secs(300));
+            .idle_timeout(Duration::from_secs(300))
+            .test_before_acquire(false);
         let pool = match dialect {
             Dialect::Sqlite => sqlite::pool(pool_options, options).await?,
             Dialect::Postgres => postgres::pool(pool_options, options).await?,
