@@ -6,6 +6,7 @@
 //! how a write transaction starts) live in `sqlite.rs` and `postgres.rs` and nowhere else.
 
 mod postgres;
+mod readers;
 mod sqlite;
 
 pub mod api_keys;
@@ -71,6 +72,8 @@ pub struct Store {
     dialect: Dialect,
     /// SQLite's writers take turns here (see `begin`).
     writers: Arc<Mutex<()>>,
+    /// The connections of the hottest reads (see `readers.rs`).
+    readers: Arc<readers::Readers>,
 }
 
 impl Store {
@@ -93,14 +96,21 @@ impl Store {
             .acquire_timeout(Duration::from_secs(10))
             .idle_timeout(Duration::from_secs(300))
             .test_before_acquire(false);
-        let pool = match dialect {
-            Dialect::Sqlite => sqlite::pool(pool_options, options).await?,
-            Dialect::Postgres => postgres::pool(pool_options, options).await?,
+        let (pool, readers) = match dialect {
+            Dialect::Sqlite => (
+                sqlite::pool(pool_options, options.clone()).await?,
+                sqlite::READERS,
+            ),
+            Dialect::Postgres => (
+                postgres::pool(pool_options, options.clone()).await?,
+                postgres::READERS,
+            ),
         };
         Ok(Store {
             pool,
             dialect,
             writers: Arc::new(Mutex::new(())),
+            readers: Arc::new(readers::Readers::new(options, dialect, readers)),
         })
     }
 
@@ -110,6 +120,11 @@ impl Store {
 
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// The pool of the hottest reads, which lends a connection without pinging it first.
+    fn readers(&self) -> &readers::Readers {
+        &self.readers
     }
 
     /// Applies the migrations of this store's dialect that have not run yet.
@@ -151,6 +166,7 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        self.readers.close();
         self.pool.close().await;
     }
 }

@@ -10,6 +10,11 @@ pub(super) async fn pool(
     options.max_connections(16).connect_with(connect).await
 }
 
+/// Connections of the pool of the hottest reads, beside the 16 of sqlx's pool: enough to
+/// keep both cores of a small machine busy, few enough for several processes to share a
+/// server's default of 100 connections.
+pub(super) const READERS: usize = 8;
+
 /// `LIKE` over the lower-cased text, served by the `gin_trgm_ops` index.
 pub(super) fn search_condition(_needle_len: usize, param: usize) -> String {
     format!("p.search_text LIKE ${param} ESCAPE '\\'")

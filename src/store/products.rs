@@ -69,12 +69,11 @@ pub struct ProductPage {
 
 impl Store {
     pub async fn product(&self, id: &ObjectId) -> Result<Option<Product>, sqlx::Error> {
-        let row: Option<ProductRow> = sqlx::query_as(&format!(
-            "SELECT {PRODUCT_COLUMNS} FROM products p WHERE p.id = $1"
-        ))
-        .bind(id.to_string())
-        .fetch_optional(self.pool())
-        .await?;
+        let sql = format!("SELECT {PRODUCT_COLUMNS} FROM products p WHERE p.id = $1");
+        let row: Option<ProductRow> = self
+            .readers()
+            .fetch_optional(sqlx::query_as(&sql).bind(id.to_string()))
+            .await?;
         Ok(row.map(Product::from))
     }
 
@@ -239,7 +238,7 @@ impl Store {
                 for a in &filter.args {
                     count = count.bind(a);
                 }
-                count.fetch_one(self.pool()).await?
+                self.readers().fetch_scalar(count).await?
             }
         };
         Ok(ProductPage {
@@ -264,7 +263,7 @@ impl Store {
         for c in categories {
             count = count.bind(c);
         }
-        let total: i64 = count.fetch_one(self.pool()).await?;
+        let total = self.readers().fetch_scalar(count).await?;
 
         if let Some(after) = &query.after {
             filter.after(query, after, "p");
@@ -303,11 +302,8 @@ impl Store {
         for a in &filter.args {
             select = select.bind(a);
         }
-        select
-            .bind(query.paging.limit)
-            .bind(query.paging.offset())
-            .fetch_all(self.pool())
-            .await
+        let select = select.bind(query.paging.limit).bind(query.paging.offset());
+        self.readers().fetch_all(select).await
     }
 
     /// An empty page after a product that does not exist is the client's mistake, not the

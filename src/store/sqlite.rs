@@ -2,7 +2,7 @@
 //! that was acknowledged survives a crash), foreign keys on, and a busy timeout so that
 //! writers queue instead of failing.
 
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyConnection, AnyPool, Executor};
 
 const PRAGMAS: &[&str] = &[
     "PRAGMA journal_mode = WAL",
@@ -28,16 +28,20 @@ pub(super) async fn pool(
 ) -> Result<AnyPool, sqlx::Error> {
     options
         .max_connections(8)
-        .after_connect(|conn, _| {
-            Box::pin(async move {
-                for pragma in PRAGMAS {
-                    conn.execute(*pragma).await?;
-                }
-                Ok(())
-            })
-        })
+        .after_connect(|conn, _| Box::pin(configure(conn)))
         .connect_with(connect)
         .await
+}
+
+/// Connections of the pool of the hottest reads (SQLite reads in parallel in WAL mode).
+pub(super) const READERS: usize = 8;
+
+/// What every connection is set to.
+pub(super) async fn configure(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    for pragma in PRAGMAS {
+        conn.execute(*pragma).await?;
+    }
+    Ok(())
 }
 
 /// Search through the FTS5 trigram index; needles shorter than a trigram are scanned.

@@ -1,6 +1,9 @@
 //! `shopd seed --products N`: the generated catalogue for benchmarks.
 
+use std::time::Duration;
+
 use reqwest::StatusCode;
+use shopd::domain::id::ObjectId;
 
 use crate::helpers::TestApp;
 use crate::on_both;
@@ -47,7 +50,44 @@ async fn generated_products_are_valid_and_found_by_the_words_of_their_descriptio
     );
 }
 
+/// The hottest reads reuse their connections without checking them first; a read given up
+/// halfway (its request dropped or timed out) must not leave behind a connection that would
+/// answer the next read with what remained of the old one.
+async fn a_read_given_up_halfway_does_not_confuse_the_next_one(app: TestApp) {
+    app.store.insert_catalogue(500, 1).await.unwrap();
+    let page = app.get("/products?limit=4", None).await.json();
+    let ids: Vec<ObjectId> = page["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| ObjectId::parse(p["_id"].as_str().unwrap()).unwrap())
+        .collect();
+    let mut given_up = 0;
+    for round in 0..300u64 {
+        let id = &ids[round as usize % 4];
+        let wait = Duration::from_micros(round % 60);
+        if tokio::time::timeout(wait, app.store.product(id)).await.is_err() {
+            given_up += 1;
+        }
+        let next = &ids[(round as usize + 1) % 4];
+        let got = app
+            .store
+            .product(next)
+            .await
+            .unwrap()
+            .expect("the product exists");
+        assert_eq!(got.id, next.to_string(), "round {round}");
+        let reply = app.get("/products?limit=4&sort=createdAt_desc", None).await;
+        assert_eq!(reply.json()["products"][0]["_id"], page["products"][0]["_id"]);
+    }
+    assert!(
+        given_up > 0,
+        "no read was given up halfway; the test proved nothing"
+    );
+}
+
 on_both!(
+    a_read_given_up_halfway_does_not_confuse_the_next_one,
     a_generated_catalogue_adds_n_products_across_every_category,
     generated_products_are_valid_and_found_by_the_words_of_their_description
 );
