@@ -172,23 +172,32 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
+        // All the lines in one statement: one round trip however many lines.
+        let values: Vec<String> = (0..lines.len())
+            .map(|i| {
+                let marks: Vec<String> = (1..=9).map(|c| format!("${}", i * 9 + c)).collect();
+                format!("({})", marks.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO order_lines (order_id, line_no, product_id, name, price, image, category, \
+             quantity, shipping) VALUES {}",
+            values.join(", ")
+        );
+        let mut insert = sqlx::query(&sql);
         for (line_no, line) in lines.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO order_lines (order_id, line_no, product_id, name, price, image, category, \
-                 quantity, shipping) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            )
-            .bind(&id)
-            .bind(line_no as i64)
-            .bind(&line.product_id)
-            .bind(&line.name)
-            .bind(line.price)
-            .bind(&line.image)
-            .bind(&line.category)
-            .bind(line.quantity)
-            .bind(&line.shipping)
-            .execute(&mut *tx)
-            .await?;
+            insert = insert
+                .bind(&id)
+                .bind(line_no as i64)
+                .bind(&line.product_id)
+                .bind(&line.name)
+                .bind(line.price)
+                .bind(&line.image)
+                .bind(&line.category)
+                .bind(line.quantity)
+                .bind(&line.shipping);
         }
+        insert.execute(&mut *tx).await?;
         let order = fetch_order_row(&mut tx, &OrderRef::Id(ObjectId::parse(&id).expect("a new id"))).await?;
         tx.commit().await?;
         let order = order.expect("the order was just inserted");
@@ -226,7 +235,7 @@ impl Store {
         if let Some(u) = user_id {
             count = count.bind(u);
         }
-        let total: i64 = count.fetch_one(self.pool()).await?;
+        let total = self.readers().fetch_scalar(count).await?;
         let next = if user_id.is_some() { 2 } else { 1 };
         let page = match paging {
             Some(_) => format!("LIMIT ${next} OFFSET ${}", next + 1),
@@ -240,7 +249,7 @@ impl Store {
         if let Some(p) = paging {
             select = select.bind(p.limit).bind(p.offset());
         }
-        let rows = select.fetch_all(self.pool()).await?;
+        let rows = self.readers().fetch_all(select).await?;
         let records = self.with_lines(rows).await?;
         Ok((total, records))
     }
@@ -258,7 +267,7 @@ impl Store {
         for row in &rows {
             select = select.bind(&row.id);
         }
-        let mut lines = select.fetch_all(self.pool()).await?;
+        let mut lines = self.readers().fetch_all(select).await?;
         Ok(rows
             .into_iter()
             .map(|order| {

@@ -1,4 +1,5 @@
-//! Connections for the hottest reads: a product by id and the product lists.
+//! Connections for the hottest reads: a product by id, the product lists, the user of a
+//! request, and the order lists.
 //!
 //! sqlx's pool pings every connection it gets back (a `Sync` and its answer on PostgreSQL,
 //! a trip to the connection's thread on SQLite) before lending it again. For a read by id

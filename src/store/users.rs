@@ -104,10 +104,9 @@ impl Store {
     }
 
     pub async fn user_by_id(&self, id: &str) -> Result<Option<UserRecord>, sqlx::Error> {
-        sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await
+        // Every authenticated request reads its user: one of the hottest reads.
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+        self.readers().fetch_optional(sqlx::query_as(&sql).bind(id)).await
     }
 
     pub async fn set_role(&self, id: &str, role: Role) -> Result<(), sqlx::Error> {
