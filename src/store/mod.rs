@@ -99,7 +99,7 @@ impl Store {
         let (pool, readers) = match dialect {
             Dialect::Sqlite => (
                 sqlite::pool(pool_options, options.clone()).await?,
-                sqlite::READERS,
+                sqlite::connections() as usize,
             ),
             Dialect::Postgres => (
                 postgres::pool(pool_options, options.clone()).await?,
