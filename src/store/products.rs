@@ -218,7 +218,6 @@ impl Store {
             "WITH m AS MATERIALIZED (SELECT {PRODUCT_COLUMNS} FROM {table} {})",
             filter.where_clause()
         );
-        let count_sql = format!("{matches} SELECT COUNT(*) FROM m");
         // The page binds the search's arguments (for the CTE) and then its own.
         let mut page = Filter {
             conditions: Vec::new(),
@@ -234,6 +233,7 @@ impl Store {
             // A page past the end carries no count: ask for it alone.
             None => {
                 self.check_after(query).await?;
+                let count_sql = format!("{matches} SELECT COUNT(*) FROM m");
                 let mut count = sqlx::query_scalar(&count_sql);
                 for a in &filter.args {
                     count = count.bind(a);
