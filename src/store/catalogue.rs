@@ -8,7 +8,7 @@
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use super::{Dialect, Store, postgres, sqlite};
+use super::{Dialect, Store, placeholders, postgres, sqlite};
 use crate::domain::id::ObjectId;
 use crate::domain::product::search_text;
 use crate::domain::time::now_millis;
@@ -183,22 +183,7 @@ fn generate(rng: &mut StdRng, categories: &[String], n: u64) -> Generated {
 /// `INSERT … VALUES ($1, …), ($11, …), …` for `rows` rows.
 fn insert_sql(rows: usize) -> String {
     let values: Vec<String> = (0..rows)
-        .map(|r| {
-            let b = r * COLUMNS;
-            format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 0)",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7,
-                b + 8,
-                b + 9,
-                b + 10
-            )
-        })
+        .map(|r| format!("({}, 0)", placeholders(r * COLUMNS, COLUMNS)))
         .collect();
     format!(
         "INSERT INTO products (id, name, price, description, category, image, stock, \

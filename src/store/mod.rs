@@ -88,10 +88,10 @@ impl Store {
             anyhow::bail!("DATABASE_URL must start with sqlite:// or postgres://, got {url:?}");
         };
         let options: AnyConnectOptions = url.parse()?;
-        // No ping before each use of a pooled connection (sqlx's default): it doubled the
-        // round trips of every query, and the time of a read by id. A connection that died
-        // while idle (the database restarted) fails the one query that meets it and is then
-        // dropped by the pool, as it would also be after a successful ping.
+        // No ping before each use of a pooled connection (sqlx's default): it added a round
+        // trip to every query. A connection that died while idle (the database restarted)
+        // fails the one query that meets it; the ping sqlx makes when the connection comes
+        // back then fails too, and the pool closes it.
         let pool_options = AnyPoolOptions::new()
             .acquire_timeout(Duration::from_secs(10))
             .idle_timeout(Duration::from_secs(300))
@@ -169,6 +169,12 @@ impl Store {
         self.readers.close();
         self.pool.close().await;
     }
+}
+
+/// `$first+1, $first+2, …`: `n` placeholders after the `first` already taken.
+fn placeholders(first: usize, n: usize) -> String {
+    let marks: Vec<String> = (first + 1..=first + n).map(|i| format!("${i}")).collect();
+    marks.join(", ")
 }
 
 /// True when the error is a unique-constraint violation (both drivers report the kind).

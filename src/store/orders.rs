@@ -3,7 +3,7 @@
 
 use sqlx::{AnyConnection, FromRow};
 
-use super::{Dialect, Store, Tx, postgres, sqlite};
+use super::{Dialect, Store, Tx, placeholders, postgres, sqlite};
 use crate::domain::id::ObjectId;
 use crate::domain::order::{LineRequest, OrderRef, Shipping, Status, add_line, item_field};
 use crate::domain::product::Paging;
@@ -174,10 +174,7 @@ impl Store {
         .await?;
         // All the lines in one statement: one round trip however many lines.
         let values: Vec<String> = (0..lines.len())
-            .map(|i| {
-                let marks: Vec<String> = (1..=9).map(|c| format!("${}", i * 9 + c)).collect();
-                format!("({})", marks.join(", "))
-            })
+            .map(|i| format!("({})", placeholders(i * 9, 9)))
             .collect();
         let sql = format!(
             "INSERT INTO order_lines (order_id, line_no, product_id, name, price, image, category, \
@@ -258,10 +255,9 @@ impl Store {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
-        let marks: Vec<String> = (1..=rows.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
             "SELECT {LINE_COLUMNS} FROM order_lines WHERE order_id IN ({}) ORDER BY order_id, line_no",
-            marks.join(", ")
+            placeholders(0, rows.len())
         );
         let mut select = sqlx::query_as::<_, LineRow>(&sql);
         for row in &rows {

@@ -4,7 +4,7 @@ use sqlx::FromRow;
 use sqlx::any::AnyRow;
 
 use super::categories::canonical_category;
-use super::{Dialect, Store, Tx, postgres, sqlite};
+use super::{Dialect, Store, Tx, placeholders, postgres, sqlite};
 use crate::domain::id::ObjectId;
 use crate::domain::product::{NewProduct, Product, ProductChanges, ProductQuery, SortField, search_text};
 use crate::domain::time::{format_millis, now_millis};
@@ -389,12 +389,6 @@ impl Store {
         tx.commit().await?;
         Ok(added)
     }
-}
-
-/// `$first+1, $first+2, …`: `n` placeholders after the `first` already taken.
-fn placeholders(first: usize, n: usize) -> String {
-    let marks: Vec<String> = (first + 1..=first + n).map(|i| format!("${i}")).collect();
-    marks.join(", ")
 }
 
 /// The conditions of a product list and the text arguments they bind, in order.
