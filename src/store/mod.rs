@@ -7,6 +7,7 @@
 
 mod postgres;
 mod readers;
+mod search_counts;
 mod sqlite;
 
 pub mod api_keys;
@@ -74,6 +75,8 @@ pub struct Store {
     writers: Arc<Mutex<()>>,
     /// The connections of the hottest reads (see `readers.rs`).
     readers: Arc<readers::Readers>,
+    /// The counts of recent searches (see `search_counts.rs`).
+    search_counts: Arc<search_counts::SearchCounts>,
 }
 
 impl Store {
@@ -111,6 +114,7 @@ impl Store {
             dialect,
             writers: Arc::new(Mutex::new(())),
             readers: Arc::new(readers::Readers::new(options, dialect, readers)),
+            search_counts: Arc::default(),
         })
     }
 

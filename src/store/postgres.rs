@@ -20,6 +20,13 @@ pub(super) fn search_condition(_needle_len: usize, param: usize) -> String {
     format!("p.search_text LIKE ${param} ESCAPE '\\'")
 }
 
+/// The test of a page walk (see `Store::walk_search`), made on each product it reads.
+/// `strpos` is no use to the trigram index, so the planner reads along the index of the sort
+/// (within the category when one is named), which stops once the page is full.
+pub(super) fn walk_condition(t: &str, param: usize) -> String {
+    format!("strpos({t}.search_text, ${param}) > 0")
+}
+
 pub(super) fn search_argument(needle: &str) -> String {
     let escaped = needle
         .replace('\\', "\\\\")

@@ -4,6 +4,7 @@ use sqlx::FromRow;
 use sqlx::any::AnyRow;
 
 use super::categories::canonical_category;
+use super::search_counts::{SearchCount, SearchCounts};
 use super::{Dialect, Store, Tx, placeholders, postgres, sqlite};
 use crate::domain::id::ObjectId;
 use crate::domain::product::{NewProduct, Product, ProductChanges, ProductQuery, SortField, search_text};
@@ -189,7 +190,10 @@ impl Store {
     /// of the per-category counters that triggers keep exact, and every sort is a range of an
     /// index, so a page found by `after` (keyset) costs the same at any depth. A search finds
     /// its matches once, through the search index, and counts and sorts them in the same
-    /// query: it costs in proportion to the number of matches, not of products.
+    /// query: it costs in proportion to the number of matches, not of products. Its count is
+    /// kept while the catalogue does not change, and the next page of a search that matches
+    /// a large share of its category is then read along the sort's index instead
+    /// (`walked_search_page`), at the cost of a page.
     pub async fn list_products(
         &self,
         query: &ProductQuery,
@@ -203,6 +207,10 @@ impl Store {
         let Some(needle) = &query.search else {
             return self.list_without_search(query, categories, filter).await;
         };
+        if let Some(page) = self.walked_search_page(query, categories).await? {
+            return Ok(page);
+        }
+
         let (condition, arg) = self.search_filter(needle, filter.args.len() + 1);
         filter.conditions.push(condition);
         filter.args.push(arg);
@@ -226,10 +234,28 @@ impl Store {
         if let Some(after) = &query.after {
             page.after(query, after, "m");
         }
-        let head = format!("{matches} SELECT m.*, (SELECT COUNT(*) FROM m) AS total FROM m");
+        // The products a walk would read: the category's, when the search names one.
+        let population = match categories {
+            [_] => "WHERE category = $1",
+            _ => "",
+        };
+        let head = format!(
+            "{matches} SELECT m.*, (SELECT COUNT(*) FROM m) AS total, {GENERATION} AS generation, \
+             (SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM product_counts {population}) AS population \
+             FROM m"
+        );
         let rows: Vec<CountedRow> = self.fetch_page(&head, &page, query, "m").await?;
         let total = match rows.first() {
-            Some(row) => row.total,
+            Some(row) => {
+                let count = SearchCount {
+                    generation: row.generation,
+                    total: row.total,
+                    population: row.population,
+                };
+                self.search_counts
+                    .put(SearchCounts::key(needle, categories), count);
+                row.total
+            }
             // A page past the end carries no count: ask for it alone.
             None => {
                 self.check_after(query).await?;
@@ -245,6 +271,100 @@ impl Store {
             total,
             products: rows.into_iter().map(|r| r.row.into()).collect(),
         })
+    }
+
+    /// A search page read along the index of its sort, testing each product for the needle,
+    /// with the count of an earlier search: the walk stops when the page is full, so a
+    /// search that matches a large share of its categories costs the same at any size of the
+    /// catalogue. The walk ends, at the latest, at a bound a few times further along the
+    /// index than the share of matches predicts (found in the index alone), so matches
+    /// bunched at the far end of the sort cost no more than counting them. `None` (and the
+    /// caller counts) if no count is known, if the matches are too sparse for a walk to pay,
+    /// if the catalogue changed since the count (which is then stale), or if the walk found
+    /// less than a page (the last page, or a walk cut short by its bound).
+    pub async fn walked_search_page(
+        &self,
+        query: &ProductQuery,
+        categories: &[String],
+    ) -> Result<Option<ProductPage>, sqlx::Error> {
+        // Several categories have no index in the order of the sort to walk: the global one
+        // tests each product's category in its row, and PostgreSQL then prefers to sort the
+        // categories' products. Such a search counts, at a cost in proportion to its matches.
+        let (Some(needle), 0..=1) = (&query.search, categories.len()) else {
+            return Ok(None);
+        };
+        // How many matches the walk has to find: all those before the page, and its own.
+        let rows = query.paging.limit
+            + if query.after.is_some() {
+                0
+            } else {
+                query.paging.offset()
+            };
+        let Some(known) = self.search_counts.get(&SearchCounts::key(needle, categories)) else {
+            return Ok(None);
+        };
+        let Some(reads) = known.walk_reads(rows) else {
+            return Ok(None);
+        };
+
+        // The range of the index to walk, on the table `t`: the categories, after `after`.
+        let mut args: Vec<String> = categories.to_vec();
+        let marks = placeholders(0, categories.len());
+        let after = query.after.as_ref().map(|a| {
+            args.push(a.to_string());
+            args.len()
+        });
+        let range = |t: &str| {
+            let mut conditions = match categories.len() {
+                0 => Vec::new(),
+                _ => vec![format!("{t}.category = {marks}")],
+            };
+            conditions.extend(after.map(|param| after_condition(query, t, param)));
+            conditions
+        };
+        let table = |t: &str| match self.dialect() {
+            Dialect::Sqlite => sqlite::walk_table(query.sort.field, !categories.is_empty(), t),
+            Dialect::Postgres => format!("products {t}"),
+        };
+        let mut walk = Filter {
+            conditions: range("p"),
+            args,
+        };
+        // The product `reads` along the range, as far as the walk goes (none if the range is
+        // shorter: then the walk finds nothing and the search counts).
+        walk.conditions.push(format!(
+            "({}) {} (SELECT {} FROM {} {} ORDER BY {} LIMIT 1 OFFSET {})",
+            sort_keys(query.sort.field, "p").join(", "),
+            if query.sort.descending { ">=" } else { "<=" },
+            sort_keys(query.sort.field, "b").join(", "),
+            table("b"),
+            Filter {
+                conditions: range("b"),
+                args: Vec::new(),
+            }
+            .where_clause(),
+            order_by(query, "b"),
+            reads - 1,
+        ));
+        let param = walk.args.len() + 1;
+        walk.conditions.push(match self.dialect() {
+            Dialect::Sqlite => sqlite::walk_condition("p", param),
+            Dialect::Postgres => postgres::walk_condition("p", param),
+        });
+        walk.args.push(needle.to_string());
+        let head = format!(
+            "SELECT {PRODUCT_COLUMNS}, {GENERATION} AS generation FROM {}",
+            table("p")
+        );
+        let rows: Vec<WalkedRow> = self.fetch_page(&head, &walk, query, "p").await?;
+        let full = rows.len() as i64 == query.paging.limit;
+        if !full || rows.first().is_none_or(|r| r.generation != known.generation) {
+            return Ok(None);
+        }
+        Ok(Some(ProductPage {
+            total: known.total,
+            products: rows.into_iter().map(|r| r.row.into()).collect(),
+        }))
     }
 
     async fn list_without_search(
@@ -406,19 +526,10 @@ impl Filter {
         marks
     }
 
-    /// Only the rows after the product `after` in the query's sort, on the table `t`: the
-    /// row value of the sort keys compared with the same keys of that product, which is one
-    /// range of an index on both databases.
+    /// Only the rows after the product `after` in the query's sort (see `after_condition`).
     fn after(&mut self, query: &ProductQuery, after: &ObjectId, t: &str) {
-        let sort = &query.sort;
-        self.conditions.push(format!(
-            "({}) {} (SELECT {} FROM products q WHERE q.id = ${})",
-            sort_keys(sort.field, t).join(", "),
-            if sort.descending { "<" } else { ">" },
-            sort_keys(sort.field, "q").join(", "),
-            self.args.len() + 1
-        ));
         self.args.push(after.to_string());
+        self.conditions.push(after_condition(query, t, self.args.len()));
     }
 
     fn where_clause(&self) -> String {
@@ -430,12 +541,39 @@ impl Filter {
     }
 }
 
-/// A product of a search page with the count of all the search's matches.
+/// The catalogue's generation (see `search_counts.rs`), read in the statement of a page.
+const GENERATION: &str = "(SELECT generation FROM catalogue_generation)";
+
+/// A product of a search page with the count of all the search's matches, the catalogue's
+/// generation, and the products of the search's categories.
 #[derive(FromRow)]
 struct CountedRow {
     #[sqlx(flatten)]
     row: ProductRow,
     total: i64,
+    generation: i64,
+    population: i64,
+}
+
+/// A product of a walked search page, with the catalogue's generation.
+#[derive(FromRow)]
+struct WalkedRow {
+    #[sqlx(flatten)]
+    row: ProductRow,
+    generation: i64,
+}
+
+/// Only the rows after the product whose id is the argument `$param`, in the query's sort,
+/// on the table `t`: the row value of the sort keys compared with the same keys of that
+/// product, which is one range of an index on both databases.
+fn after_condition(query: &ProductQuery, t: &str, param: usize) -> String {
+    let sort = &query.sort;
+    format!(
+        "({}) {} (SELECT {} FROM products q WHERE q.id = ${param})",
+        sort_keys(sort.field, t).join(", "),
+        if sort.descending { "<" } else { ">" },
+        sort_keys(sort.field, "q").join(", "),
+    )
 }
 
 /// The `ORDER BY` list of the query's sort, on the table `t`.

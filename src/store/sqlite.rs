@@ -2,7 +2,10 @@
 //! that was acknowledged survives a crash), foreign keys on, and a busy timeout so that
 //! writers queue instead of failing.
 
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Executor};
+
+use crate::domain::product::SortField;
 
 const PRAGMAS: &[&str] = &[
     "PRAGMA journal_mode = WAL",
@@ -10,7 +13,6 @@ const PRAGMAS: &[&str] = &[
     "PRAGMA foreign_keys = ON",
     "PRAGMA busy_timeout = 10000",
 ];
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 
 pub(super) fn normalize_url(url: &str) -> String {
     if url.contains("mode=") || url.contains(":memory:") {
@@ -65,6 +67,30 @@ pub(super) fn search_condition(needle_len: usize, param: usize) -> String {
 /// with the rowid) answers that without the row, and only the rows in the categories are
 /// read: about half the time of a search at 100 k products.
 pub(super) const PRODUCTS_BY_CATEGORY: &str = "products p INDEXED BY products_category";
+
+/// The test of a page walk (see `Store::walk_search`), made on each product it reads.
+pub(super) fn walk_condition(t: &str, param: usize) -> String {
+    format!("instr({t}.search_text, ${param}) > 0")
+}
+
+/// The products table (as `t`) of a page walk: along the index of the sort, within the
+/// category when the search names one. SQLite's planner would rather find the matches and
+/// sort them, which is what the walk is there to avoid.
+pub(super) fn walk_table(field: SortField, one_category: bool, t: &str) -> String {
+    let index = match (field, one_category) {
+        (SortField::CreatedAt, true) => "products_category_created",
+        (SortField::UpdatedAt, true) => "products_category_updated",
+        (SortField::Price, true) => "products_category_price",
+        (SortField::Name, true) => "products_category_name_ci",
+        (SortField::Stock, true) => "products_category_stock",
+        (SortField::CreatedAt, false) => "products_created",
+        (SortField::UpdatedAt, false) => "products_updated",
+        (SortField::Price, false) => "products_price",
+        (SortField::Name, false) => "products_name_ci",
+        (SortField::Stock, false) => "products_stock_order",
+    };
+    format!("products {t} INDEXED BY {index}")
+}
 
 /// The FTS5 query for a needle: one quoted phrase, so its characters are taken literally.
 pub(super) fn search_argument(needle: &str) -> String {

@@ -4,6 +4,8 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use shopd::domain::product::{ProductListParams, ProductQuery};
+
 use crate::helpers::TestApp;
 use crate::on_both;
 
@@ -98,14 +100,7 @@ async fn totals_stay_exact_as_products_come_go_and_change_category(app: TestApp)
     assert_eq!(total("").await, 7);
     assert_eq!(total("category=Star%20Wars").await, 7);
     let moved = ids(&app.get("/products?limit=2", None).await.json());
-    let reply = app
-        .put(
-            &format!("/products/{}", moved[0]),
-            Some(&admin),
-            json!({"category": "Disney"}),
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::OK);
+    change(&app, &admin, &moved[0], json!({"category": "Disney"})).await;
     assert_eq!(
         app.delete(&format!("/products/{}", moved[1]), Some(&admin))
             .await
@@ -128,14 +123,7 @@ async fn a_search_counts_every_match_on_any_page(app: TestApp) {
     let admin = products_with_ties(&app).await;
     let moved = ids(&app.get("/products?search=alpha", None).await.json());
     for id in &moved {
-        let reply = app
-            .put(
-                &format!("/products/{id}"),
-                Some(&admin),
-                json!({"category": "Disney"}),
-            )
-            .await;
-        assert_eq!(reply.status, StatusCode::OK);
+        change(&app, &admin, id, json!({"category": "Disney"})).await;
     }
     for (query, total) in [
         ("search=a&sort=price", 6),
@@ -169,7 +157,278 @@ async fn a_search_counts_every_match_on_any_page(app: TestApp) {
     assert_eq!(cheapest, [50, 100, 100]);
 }
 
+/// Changes a product as `admin`, which must succeed.
+async fn change(app: &TestApp, admin: &str, id: &str, body: Value) {
+    let reply = app.put(&format!("/products/{id}"), Some(admin), body).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+}
+
+/// Whether the store (not the server's: another process's) reads the search's page by a walk.
+async fn walks(app: &TestApp, query: &ProductQuery, categories: &[String]) -> bool {
+    let page = app.store.walked_search_page(query, categories);
+    page.await.unwrap().is_some()
+}
+
+/// Every product of a list, all pages of it, in its order.
+async fn all_listed(app: &TestApp, query: &str) -> Vec<Value> {
+    let mut all = Vec::new();
+    for page in 1.. {
+        let body = app
+            .get(&format!("/products?{query}&limit=100&page={page}"), None)
+            .await
+            .json();
+        let products = body["products"].as_array().unwrap().clone();
+        if products.is_empty() {
+            return all;
+        }
+        all.extend(products);
+    }
+    unreachable!()
+}
+
+/// What a search must answer: the products of the list without the search, in its order,
+/// that have the needle in their name or description, whatever the case.
+async fn expected_matches(app: &TestApp, needle: &str, filter: &str) -> Vec<String> {
+    all_listed(app, filter)
+        .await
+        .iter()
+        .filter(|p| {
+            let text = format!("{}\n{}", p["name"], p["description"]).to_lowercase();
+            text.contains(needle)
+        })
+        .map(|p| p["_id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Walks a search by `page` and by `after`, a page of 7 at a time, checking `total` on
+/// every page; returns what each walk saw.
+async fn search_walks(app: &TestApp, query: &str, total: usize) -> [Vec<String>; 2] {
+    let mut walks: [Vec<String>; 2] = Default::default();
+    for (by_after, seen) in walks.iter_mut().enumerate() {
+        for page in 1.. {
+            let at = match (by_after == 1, seen.last()) {
+                (false, _) => format!("&page={page}"),
+                (true, Some(id)) => format!("&after={id}"),
+                (true, None) => String::new(),
+            };
+            let body = app
+                .get(&format!("/products?{query}&limit=7{at}"), None)
+                .await
+                .json();
+            assert_eq!(body["total"], total, "{query}{at}");
+            let got = ids(&body);
+            if got.is_empty() {
+                break;
+            }
+            seen.extend(got);
+        }
+    }
+    walks
+}
+
+/// A search that matches most of its categories reads its pages along the sort's index once
+/// its count is known; a sparse one sorts its matches. Either way every page is the matches
+/// in the list's order, and every total counts them all.
+async fn a_search_pages_through_its_matches_in_the_order_of_the_list(app: TestApp) {
+    app.store.insert_catalogue(220, 5).await.unwrap();
+    for (needle, query) in [("pieces", "pieces"), ("ages 1", "ages%201"), ("castle", "castle")] {
+        for categories in ["", "&category=Technic", "&category=Technic,Disney"] {
+            for sort in [
+                "createdAt_desc",
+                "price",
+                "price_desc",
+                "name",
+                "updatedAt",
+                "stock_desc",
+            ] {
+                let filter = format!("sort={sort}{categories}");
+                let expected = expected_matches(&app, needle, &filter).await;
+                assert!(
+                    needle == "castle" || expected.len() >= 10,
+                    "{needle}: {}",
+                    expected.len()
+                );
+                let [by_page, by_after] =
+                    search_walks(&app, &format!("search={query}&{filter}"), expected.len()).await;
+                assert_eq!(by_page, expected, "{needle} {filter} by page");
+                assert_eq!(by_after, expected, "{needle} {filter} by after");
+            }
+        }
+    }
+}
+
+/// The count of a search is kept, and must follow every change a search can see, made by
+/// this server or by another process on the same database; stock changes keep it.
+async fn a_search_total_follows_every_change_it_can_see(app: TestApp) {
+    let admin = app.admin().await;
+    for i in 0..8 {
+        app.product(&admin, &format!("Castle {i}"), 100 + i, Some(5))
+            .await;
+    }
+    let other = app.product(&admin, "Tower", 50, Some(5)).await;
+    let check = |step: &'static str| {
+        let app = &app;
+        async move {
+            let filter = "sort=price&category=Star%20Wars";
+            let expected = expected_matches(app, "castle", filter).await;
+            // Twice: the second search uses the count the first one made.
+            for _ in 0..2 {
+                let body = app
+                    .get(&format!("/products?search=castle&{filter}&limit=3"), None)
+                    .await
+                    .json();
+                assert_eq!(body["total"], expected.len(), "{step}");
+                assert_eq!(ids(&body), expected[..3.min(expected.len())], "{step}");
+            }
+            expected
+        }
+    };
+    assert_eq!(check("at first").await.len(), 8);
+
+    app.product(&admin, "Castle 8", 99, None).await;
+    assert_eq!(check("one added").await.len(), 9);
+    let first = check("again").await[0].clone();
+    change(
+        &app,
+        &admin,
+        &first,
+        json!({"name": "Fort", "description": "A fort"}),
+    )
+    .await;
+    assert_eq!(check("one renamed away").await.len(), 8);
+    change(
+        &app,
+        &admin,
+        other["_id"].as_str().unwrap(),
+        json!({"description": "A castle tower"}),
+    )
+    .await;
+    assert_eq!(check("one renamed in").await.len(), 9);
+    let second = check("again").await[1].clone();
+    change(&app, &admin, &second, json!({"category": "Disney"})).await;
+    assert_eq!(check("one moved away").await.len(), 8);
+    let third = check("again").await[2].clone();
+    assert_eq!(
+        app.delete(&format!("/products/{third}"), Some(&admin))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(check("one deleted").await.len(), 7);
+
+    let (ann, _) = app.customer("Ann").await;
+    let cheapest = check("again").await[0].clone();
+    let order = app
+        .post(
+            "/orders",
+            Some(&ann),
+            json!({"items": [{"product_id": cheapest, "quantity": 5}]}),
+        )
+        .await;
+    assert_eq!(order.status, StatusCode::CREATED, "{}", order.text);
+    assert_eq!(check("its stock sold out").await.len(), 7);
+
+    // Another process on the same database: its writes reach this server's searches too.
+    app.store.insert_catalogue(33, 9).await.unwrap();
+    let expected = check("generated products added elsewhere").await.len();
+    let generated = expected_matches(&app, "castle", "category=Star%20Wars")
+        .await
+        .len();
+    assert_eq!(expected, generated);
+    assert!(expected >= 7);
+}
+
+/// The walk itself: taken once a dense search is counted, giving the same page as counting,
+/// and given up as soon as the catalogue changes, here from another process.
+async fn a_walk_serves_a_counted_dense_search_until_the_catalogue_changes(app: TestApp) {
+    let admin = app.admin().await;
+    for i in 0..12 {
+        app.product(&admin, &format!("Castle {i}"), 100 + i % 4, Some(5))
+            .await;
+    }
+    app.product(&admin, "Tower", 50, Some(5)).await;
+    let params = |search: &str| ProductListParams {
+        search: Some(search.into()),
+        sort: Some("price".into()),
+        limit: Some("5".into()),
+        page: Some("2".into()),
+        ..Default::default()
+    };
+    let categories = ["Star Wars".to_string()];
+    let query = params("castle").parse().unwrap();
+    assert!(!walks(&app, &query, &categories).await, "no count yet");
+    let counted = app.store.list_products(&query, &categories).await.unwrap();
+    assert_eq!(counted.total, 12);
+    let walked = app
+        .store
+        .walked_search_page(&query, &categories)
+        .await
+        .unwrap()
+        .expect("a dense search with a count is walked");
+    assert_eq!(walked.total, 12);
+    let names = |page: &shopd::store::products::ProductPage| -> Vec<String> {
+        page.products.iter().map(|p| p.name.clone()).collect()
+    };
+    assert_eq!(names(&walked), names(&counted));
+    assert_eq!(names(&walked).len(), 5);
+
+    // A sparse search is not walked even with its count.
+    let sparse = params("tower").parse().unwrap();
+    app.store.list_products(&sparse, &[]).await.unwrap();
+    assert!(!walks(&app, &sparse, &[]).await);
+
+    // The server is another process for this store: its write makes the count stale.
+    app.product(&admin, "Castle 12", 1, Some(5)).await;
+    assert!(!walks(&app, &query, &categories).await, "stale count");
+    assert_eq!(
+        app.store.list_products(&query, &categories).await.unwrap().total,
+        13
+    );
+    assert!(walks(&app, &query, &categories).await);
+}
+
+/// Matches bunched at the far end of the sort: the walk reads only a few times what the
+/// share of matches predicts, finds less than a page, and the search counts instead.
+async fn a_walk_cut_short_by_matches_bunched_at_the_end_gives_way_to_counting(app: TestApp) {
+    let admin = app.admin().await;
+    for i in 0..8 {
+        app.product(&admin, &format!("Tower {i}"), 100 + i, Some(5)).await;
+    }
+    for i in 0..10 {
+        app.product(&admin, &format!("Castle {i}"), 1000 + i, Some(5))
+            .await;
+    }
+    let query = ProductListParams {
+        search: Some("castle".into()),
+        sort: Some("price".into()),
+        limit: Some("3".into()),
+        ..Default::default()
+    }
+    .parse()
+    .unwrap();
+    assert_eq!(app.store.list_products(&query, &[]).await.unwrap().total, 10);
+    assert!(!walks(&app, &query, &[]).await);
+    for _ in 0..2 {
+        let body = app
+            .get("/products?search=castle&sort=price&limit=3", None)
+            .await
+            .json();
+        assert_eq!(body["total"], 10);
+        let names: Vec<&str> = body["products"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["Castle 0", "Castle 1", "Castle 2"]);
+    }
+}
+
 on_both!(
+    a_walk_cut_short_by_matches_bunched_at_the_end_gives_way_to_counting,
+    a_search_pages_through_its_matches_in_the_order_of_the_list,
+    a_search_total_follows_every_change_it_can_see,
+    a_walk_serves_a_counted_dense_search_until_the_catalogue_changes,
     a_search_counts_every_match_on_any_page,
     walking_with_after_visits_every_product_once_in_every_sort,
     after_is_refused_with_a_page_or_when_it_names_no_product,
