@@ -35,13 +35,9 @@ pub(super) fn search_argument(needle: &str) -> String {
     format!("%{escaped}%")
 }
 
-/// The next order number from a sequence: concurrent orders never wait on each other for
-/// it, and only a rolled-back transaction leaves a gap.
-pub(super) async fn next_order_num(tx: &mut super::Tx) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT nextval('order_num_seq')")
-        .fetch_one(&mut **tx)
-        .await
-}
+/// The next order number, from a sequence: concurrent orders never wait on each other for
+/// it, and only a rolled-back transaction leaves a gap. An SQL expression, for the INSERT.
+pub(super) const NEXT_ORDER_NUM: &str = "nextval('order_num_seq')";
 
 /// After a bulk load: fresh statistics, so that the planner picks the indexes for a
 /// catalogue this size, and the search index's pending list merged into the index (a
