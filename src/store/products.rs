@@ -287,9 +287,10 @@ impl Store {
         query: &ProductQuery,
         categories: &[String],
     ) -> Result<Option<ProductPage>, sqlx::Error> {
-        // Several categories have no index in the order of the sort to walk: the global one
-        // tests each product's category in its row, and PostgreSQL then prefers to sort the
-        // categories' products. Such a search counts, at a cost in proportion to its matches.
+        // Several categories have no index in the order of the sort to walk. Walking the
+        // global one and testing each product's category was slower than counting (on 1 M
+        // products, two categories, PostgreSQL: 55 against 82 req/s), so such a search counts,
+        // at a cost in proportion to its matches.
         let (Some(needle), 0..=1) = (&query.search, categories.len()) else {
             return Ok(None);
         };
