@@ -20,7 +20,7 @@ pub(super) fn search_condition(_needle_len: usize, param: usize) -> String {
     format!("p.search_text LIKE ${param} ESCAPE '\\'")
 }
 
-/// The test of a page walk (see `Store::walk_search`), made on each product it reads.
+/// The test of a page walk (see `Store::walked_search_page`), made on each product it reads.
 /// `strpos` is no use to the trigram index, so the planner reads along the index of the sort
 /// (within the category when one is named), which stops once the page is full.
 pub(super) fn walk_condition(t: &str, param: usize) -> String {

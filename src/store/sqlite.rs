@@ -68,7 +68,7 @@ pub(super) fn search_condition(needle_len: usize, param: usize) -> String {
 /// read: about half the time of a search at 100 k products.
 pub(super) const PRODUCTS_BY_CATEGORY: &str = "products p INDEXED BY products_category";
 
-/// The test of a page walk (see `Store::walk_search`), made on each product it reads.
+/// The test of a page walk (see `Store::walked_search_page`), made on each product it reads.
 pub(super) fn walk_condition(t: &str, param: usize) -> String {
     format!("instr({t}.search_text, ${param}) > 0")
 }
