@@ -111,7 +111,7 @@ def main():
     w("| --- |" + " ---: | ---: | ---: |" * len(backends))
     scenarios = ["healthz", "product by id", "list", "search", "page 5000", "after (page 5000)",
                  "orders of a customer (50)",
-                 "place order (1-3 lines)", "mixed 80/15/5"]
+                 "place order (1-3 lines)", "place order, counted stock", "mixed 80/15/5"]
     extra = sorted({k[2] for k in res if k[1] == largest and k[3] == "wrk" and k[2] not in scenarios
                     and not k[2].startswith("soak")})
     for s in scenarios + extra:
@@ -123,7 +123,8 @@ def main():
     w("")
     w("- list: `GET /products?limit=20`; search: `GET /products?search=castle&category=Technic&sort=price_asc`; "
       "page 5000: `GET /products?page=5000&limit=20`; place order: `POST /orders` with 1–3 lines of "
-      "products with unlimited stock; mixed: 80 % browsing (by id, lists, searches of several words and "
+      "products with unlimited stock; place order, counted stock: the same with products whose stock "
+      "is counted (10⁹ units each), so that every order checks and writes it; mixed: 80 % browsing (by id, lists, searches of several words and "
       "categories), 15 % orders placed, 5 % admin order lists.")
     w("")
 
@@ -138,6 +139,9 @@ def main():
     for name in ["select-only-prepared", "select-only-simple", "tpcb-like-prepared"]:
         r = get("postgres", largest, f"pgbench {name}", "pgbench")
         w(f"| `pgbench` {name}, {args.connections} clients | {fmt(r and r['rps'])} tps |")
+    r = get("postgres", largest, "pgbench order statements", "pgbench")
+    w(f"| `pgbench` playing the statements of `POST /orders` (no HTTP), {args.connections} clients | "
+      f"{fmt(r and r['rps'])} tps |")
     w("")
 
     # ---- scale
@@ -189,6 +193,13 @@ def main():
               get("sqlite", largest, "healthz"), 0.5, "/healthz")
     ratio_row("`POST /orders` on PostgreSQL ≥ 0.5× pgbench tpcb-like", get("postgres", largest, "place order (1-3 lines)"),
               get("postgres", largest, "pgbench tpcb-like-prepared", "pgbench"), 0.5, "tpcb-like")
+    ratio_row("(`POST /orders`, counted stock, against the same)", get("postgres", largest, "place order, counted stock"),
+              get("postgres", largest, "pgbench tpcb-like-prepared", "pgbench"), 0.5, "tpcb-like")
+    order_sql = get("postgres", largest, "pgbench order statements", "pgbench")
+    place = get("postgres", largest, "place order (1-3 lines)")
+    if order_sql and place and order_sql["rps"] and place["rps"] is not None:
+        w(f"| (`POST /orders` against pgbench playing its own statements, no goal) | "
+          f"{fmt(place['rps'])} / {fmt(order_sql['rps'])} = **{place['rps'] / order_sql['rps']:.2f}×** | – |")
     mid = 100_000 if 100_000 in sizes else None
     for b in backends:
         for s in ["list", "search"]:

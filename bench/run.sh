@@ -212,6 +212,13 @@ prepare() {
         ids+=("$(call POST /products "$ADMIN" "{\"name\":\"Bench Set $i\",\"price\":$((1000 + i * 100)),\"description\":\"A set to order in the benchmark\",\"category\":\"Technic\",\"image\":\"https://images.example.com/bench/$i.webp\",\"stock\":null}" | json product _id)")
     done
     printf '%s\n' "${ids[@]}" > "$WORK/order-products"
+    # The same products with counted stock, more than the run can sell: the stock is checked
+    # and written on every order.
+    ids=()
+    for i in $(seq 1 20); do
+        ids+=("$(call POST /products "$ADMIN" "{\"name\":\"Counted Set $i\",\"price\":$((1000 + i * 100)),\"description\":\"A set to order in the benchmark\",\"category\":\"Technic\",\"image\":\"https://images.example.com/bench/$i.webp\",\"stock\":1000000000}" | json product _id)")
+    done
+    printf '%s\n' "${ids[@]}" > "$WORK/counted-products"
     for i in $(seq 1 50); do
         call POST /orders "$reader" "$(order_body)" >/dev/null
     done
@@ -222,14 +229,17 @@ prepare() {
     printf 'GET\t/products?page=5000&limit=20\t\t\n' > "$WORK/deep.req"
     printf 'GET\t/orders\t%s\t\n' "$reader" > "$WORK/orders-list.req"
     : > "$WORK/orders-post.req"
+    : > "$WORK/orders-post-counted.req"
     for _ in $(seq 1 200); do
         printf 'POST\t/orders\t%s\t%s\n' "$CUSTOMER" "$(order_body)" >> "$WORK/orders-post.req"
+        printf 'POST\t/orders\t%s\t%s\n' "$CUSTOMER" "$(order_body counted-products)" >> "$WORK/orders-post-counted.req"
     done
 }
 
-# An order of 1–3 distinct lines of the products with unlimited stock.
+# An order of 1–3 distinct lines of the products with unlimited stock (or of those listed in
+# the file named).
 order_body() {
-    shuf -n "$(shuf -i 1-3 -n 1)" "$WORK/order-products" |
+    shuf -n "$(shuf -i 1-3 -n 1)" "$WORK/${1:-order-products}" |
         awk 'BEGIN{printf "{\"items\":["} {printf "%s{\"product_id\":\"%s\",\"quantity\":%d}", (NR>1?",":""), $1, 1+int(rand()*3)} END{printf "]}"}'
 }
 
@@ -338,6 +348,47 @@ rss_summary() {
     log "$backend $scenario: RSS max $max MiB, first fifth $first MiB, last fifth $last MiB"
 }
 
+# The statements POST /orders sends for an order (see `Store::place_order`), played by pgbench
+# on shopd's own database, with shopd stopped: the rate the database gives that transaction
+# without HTTP. 60 scripts, each an order of 1–3 of the products with unlimited stock.
+order_sql_runs() {
+    local size=$1 url dir=$WORK/order-sql customer line tps
+    url=$(database_url postgres)
+    customer=$(psql -Atq "$url" -c "SELECT id FROM users WHERE email = 'customer@bench.example.com'")
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    for n in $(seq 1 60); do
+        mapfile -t picked < <(shuf -n "$(shuf -i 1-3 -n 1)" "$WORK/order-products" | sort)
+        {
+            echo 'BEGIN;'
+            local q
+            for id in "${picked[@]}"; do
+                q=$((1 + RANDOM % 3))
+                echo "UPDATE products SET stock = stock - $q WHERE id = '$id' AND (stock IS NULL OR stock >= $q) RETURNING name, price, image, category;"
+            done
+            echo "INSERT INTO orders (id, order_num, user_id, status, total, currency, address, shipping, created_at, updated_at, version) VALUES (substr(md5(random()::text), 1, 24), nextval('order_num_seq'), '$customer', 'pending', 5000, 'usd', NULL, 'Regular', 1700000000000, 1700000000000, 0) RETURNING id, order_num, user_id, (SELECT u.name FROM users u WHERE u.id = orders.user_id) AS user_name, (SELECT u.email FROM users u WHERE u.id = orders.user_id) AS user_email, status, total, currency, address, shipping, created_at, updated_at, version, payment_provider, payment_session, payment_url, client_secret, payment_expires_at \\gset"
+            local values=() i=0
+            for id in "${picked[@]}"; do
+                values+=("(:id, $i, '$id', 'Bench Set', 1100, 'https://images.example.com/bench/1.webp', 'Technic', 1, 'Regular')")
+                i=$((i + 1))
+            done
+            local joined
+            joined=$(IFS=,; echo "${values[*]}")
+            echo "INSERT INTO order_lines (order_id, line_no, product_id, name, price, image, category, quantity, shipping) VALUES $joined;"
+            echo 'COMMIT;'
+        } > "$dir/order-$n.sql"
+    done
+    local files=()
+    for f in "$dir"/order-*.sql; do files+=(-f "$f"); done
+    for run in $(seq 1 "$RUNS"); do
+        line=$($PIN pgbench -M prepared -n -c "$CONNECTIONS" -j 1 -T "$DURATION" "${files[@]}" "$url" 2>/dev/null |
+            grep -E '^tps = ' | head -1) || die "pgbench of the order's statements failed"
+        tps=$(echo "$line" | awk '{printf "%.0f", $3}')
+        record postgres "$size" "pgbench order statements" pgbench "$run" "$tps" "" "" 0
+        log "pgbench order statements run $run: $tps tps"
+    done
+}
+
 pgbench_runs() {
     local size=$1 url=$PG_BASE/shopd_bench_pgbench line tps
     drop_pg shopd_bench_pgbench
@@ -392,6 +443,7 @@ for backend in $BACKENDS; do
     wrk_runs "$backend" "$size" search search.req "$DURATION"
     wrk_runs "$backend" "$size" "orders of a customer (50)" orders-list.req "$DURATION"
     wrk_runs "$backend" "$size" "place order (1-3 lines)" orders-post.req "$DURATION"
+    wrk_runs "$backend" "$size" "place order, counted stock" orders-post-counted.req "$DURATION"
     start_sampler "$WORK/rss-mixed-$backend"
     wrk_runs "$backend" "$size" "mixed 80/15/5" mixed.req "$DURATION"
     stop_sampler
@@ -405,6 +457,7 @@ for backend in $BACKENDS; do
     fi
     stop_shopd
     if [ "$backend" = postgres ]; then
+        order_sql_runs "$size"
         pgbench_runs "$size"
     fi
 done
