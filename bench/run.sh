@@ -3,7 +3,7 @@
 # (pgbench on the same PostgreSQL, shopd's own /healthz) measured in the same run.
 #
 #   bash bench/run.sh           full run: 10 k, 100 k and 1 M products, 3 runs a figure,
-#                               a 5-minute soak for memory; writes BENCHMARKS.md (~22 min)
+#                               a 5-minute soak for memory; writes BENCHMARKS.md (22–28 min)
 #   bash bench/run.sh --quick   10 k and 100 k products, shorter runs, 30 s soak (~8 min);
 #                               writes bench/out/BENCHMARKS.md
 #   bash bench/run.sh --smoke   1 000 products, 2 s a scenario, debug build; for CI: exits
