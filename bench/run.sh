@@ -211,18 +211,10 @@ prepare() {
     CUSTOMER=$(register "Bench Customer" "customer@bench.example.com")
     local reader
     reader=$(register "Bench Reader" "reader@bench.example.com")
-    local ids=()
-    for i in $(seq 1 20); do
-        ids+=("$(call POST /products "$ADMIN" "{\"name\":\"Bench Set $i\",\"price\":$((1000 + i * 100)),\"description\":\"A set to order in the benchmark\",\"category\":\"Technic\",\"image\":\"https://images.example.com/bench/$i.webp\",\"stock\":null}" | json product _id)")
-    done
-    printf '%s\n' "${ids[@]}" > "$WORK/order-products"
+    order_products "Bench Set" null order-products
     # The same products with counted stock, more than the run can sell: the stock is checked
     # and written on every order.
-    ids=()
-    for i in $(seq 1 20); do
-        ids+=("$(call POST /products "$ADMIN" "{\"name\":\"Counted Set $i\",\"price\":$((1000 + i * 100)),\"description\":\"A set to order in the benchmark\",\"category\":\"Technic\",\"image\":\"https://images.example.com/bench/$i.webp\",\"stock\":1000000000}" | json product _id)")
-    done
-    printf '%s\n' "${ids[@]}" > "$WORK/counted-products"
+    order_products "Counted Set" 1000000000 counted-products
     for i in $(seq 1 50); do
         call POST /orders "$reader" "$(order_body)" >/dev/null
     done
@@ -238,6 +230,16 @@ prepare() {
         printf 'POST\t/orders\t%s\t%s\n' "$CUSTOMER" "$(order_body)" >> "$WORK/orders-post.req"
         printf 'POST\t/orders\t%s\t%s\n' "$CUSTOMER" "$(order_body counted-products)" >> "$WORK/orders-post-counted.req"
     done
+}
+
+# order_products NAME STOCK FILE: 20 products to order, named "NAME 1" to "NAME 20", with
+# that stock (a number, or null for unlimited); their ids go to $WORK/FILE.
+order_products() {
+    local name=$1 stock=$2 file=$3 ids=()
+    for i in $(seq 1 20); do
+        ids+=("$(call POST /products "$ADMIN" "{\"name\":\"$name $i\",\"price\":$((1000 + i * 100)),\"description\":\"A set to order in the benchmark\",\"category\":\"Technic\",\"image\":\"https://images.example.com/bench/$i.webp\",\"stock\":$stock}" | json product _id)")
+    done
+    printf '%s\n' "${ids[@]}" > "$WORK/$file"
 }
 
 # An order of 1–3 distinct lines of the products with unlimited stock (or of those listed in
@@ -356,7 +358,7 @@ rss_summary() {
 # on shopd's own database, with shopd stopped: the rate the database gives that transaction
 # without HTTP. 60 scripts, each an order of 1–3 of the products with unlimited stock.
 order_sql_runs() {
-    local size=$1 url dir=$WORK/order-sql customer line tps
+    local size=$1 url dir=$WORK/order-sql customer
     url=$(database_url postgres)
     customer=$(psql -Atq "$url" -c "SELECT id FROM users WHERE email = 'customer@bench.example.com'")
     rm -rf "$dir"
@@ -384,32 +386,31 @@ order_sql_runs() {
     done
     local files=()
     for f in "$dir"/order-*.sql; do files+=(-f "$f"); done
+    pgbench_record "$size" "order statements" "$url" -M prepared "${files[@]}"
+}
+
+# pgbench_record SIZE NAME URL FLAGS...: RUNS runs of pgbench with those flags against URL,
+# with the run's client count, each recorded as "pgbench NAME".
+pgbench_record() {
+    local size=$1 name=$2 url=$3 line tps
+    shift 3
     for run in $(seq 1 "$RUNS"); do
-        line=$($PIN pgbench -M prepared -n -c "$CONNECTIONS" -j 1 -T "$DURATION" "${files[@]}" "$url" 2>/dev/null |
-            grep -E '^tps = ' | head -1) || die "pgbench of the order's statements failed"
+        line=$($PIN pgbench "$@" -n -c "$CONNECTIONS" -j 1 -T "$DURATION" "$url" 2>/dev/null |
+            grep -E '^tps = ' | head -1) || die "pgbench $name failed"
         tps=$(echo "$line" | awk '{printf "%.0f", $3}')
-        record postgres "$size" "pgbench order statements" pgbench "$run" "$tps" "" "" 0
-        log "pgbench order statements run $run: $tps tps"
+        record postgres "$size" "pgbench $name" pgbench "$run" "$tps" "" "" 0
+        log "pgbench $name run $run: $tps tps"
     done
 }
 
 pgbench_runs() {
-    local size=$1 url=$PG_BASE/shopd_bench_pgbench line tps
+    local size=$1 url=$PG_BASE/shopd_bench_pgbench
     drop_pg shopd_bench_pgbench
     psql -q "$PG_BASE/postgres" -c "CREATE DATABASE shopd_bench_pgbench" >/dev/null
     pgbench -i -q -s "$PGSCALE" "$url" >/dev/null 2>&1 || die "pgbench -i failed"
-    local spec
-    for spec in "select-only-prepared:-S -M prepared" "select-only-simple:-S -M simple" "tpcb-like-prepared:-M prepared"; do
-        local name=${spec%%:*} flags=${spec#*:}
-        for run in $(seq 1 "$RUNS"); do
-            # shellcheck disable=SC2086
-            line=$($PIN pgbench $flags -n -c "$CONNECTIONS" -j 1 -T "$DURATION" "$url" 2>/dev/null |
-                grep -E '^tps = ' | head -1) || die "pgbench $flags failed"
-            tps=$(echo "$line" | awk '{printf "%.0f", $3}')
-            record postgres "$size" "pgbench $name" pgbench "$run" "$tps" "" "" 0
-            log "pgbench $name run $run: $tps tps"
-        done
-    done
+    pgbench_record "$size" select-only-prepared "$url" -S -M prepared
+    pgbench_record "$size" select-only-simple "$url" -S -M simple
+    pgbench_record "$size" tpcb-like-prepared "$url" -M prepared
     drop_pg shopd_bench_pgbench
 }
 
