@@ -5,6 +5,7 @@
 //! the dialects differ (connection set-up, migrations, search, the order-number sequence,
 //! how a write transaction starts) live in `sqlite.rs` and `postgres.rs` and nowhere else.
 
+mod gathered;
 mod postgres;
 mod readers;
 mod search_counts;
@@ -77,6 +78,8 @@ pub struct Store {
     readers: Arc<readers::Readers>,
     /// The counts of recent searches (see `search_counts.rs`).
     search_counts: Arc<search_counts::SearchCounts>,
+    /// Reads of a product by id, gathered (see `gathered.rs`).
+    product_reads: Arc<gathered::ProductReads>,
 }
 
 impl Store {
@@ -109,11 +112,15 @@ impl Store {
                 postgres::READERS,
             ),
         };
+        let readers = Arc::new(readers::Readers::new(options, dialect, readers));
+        // A task a core for the gathered reads: each keeps one query going.
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(Store {
             pool,
             dialect,
             writers: Arc::new(Mutex::new(())),
-            readers: Arc::new(readers::Readers::new(options, dialect, readers)),
+            product_reads: Arc::new(gathered::ProductReads::start(readers.clone(), cores)),
+            readers,
             search_counts: Arc::default(),
         })
     }

@@ -69,12 +69,18 @@ pub struct ProductPage {
 }
 
 impl Store {
+    /// One product, read together with the others asked for at the same moment (see
+    /// `gathered.rs`), or alone when that read failed.
     pub async fn product(&self, id: &ObjectId) -> Result<Option<Product>, sqlx::Error> {
-        let sql = format!("SELECT {PRODUCT_COLUMNS} FROM products p WHERE p.id = $1");
-        let row: Option<ProductRow> = self
-            .readers()
-            .fetch_optional(sqlx::query_as(&sql).bind(id.to_string()))
-            .await?;
+        let row = match self.product_reads.read(id.to_string()).await {
+            Ok(row) => row,
+            Err(()) => {
+                let sql = format!("SELECT {PRODUCT_COLUMNS} FROM products p WHERE p.id = $1");
+                self.readers()
+                    .fetch_optional(sqlx::query_as::<_, ProductRow>(&sql).bind(id.to_string()))
+                    .await?
+            }
+        };
         Ok(row.map(Product::from))
     }
 

@@ -122,6 +122,54 @@ async fn a_malformed_id_is_400_and_an_unknown_one_404(app: TestApp) {
     assert_eq!(missing.error_code(), "not_found");
 }
 
+/// Reads that arrive together are answered by one query (see `store/gathered.rs`): each
+/// still gets its own product, and an unknown id among them is its own 404.
+async fn concurrent_reads_by_id_each_get_their_own_product(app: TestApp) {
+    let admin = app.admin().await;
+    let mut products = Vec::new();
+    for i in 0..5 {
+        products.push(app.product(&admin, &format!("Set {i}"), 100 + i, Some(i)).await);
+    }
+    let missing = "663139efb61fff46ef57e16d";
+    let wanted: Vec<Option<&Value>> = (0..60)
+        .map(|i| if i % 7 == 3 { None } else { Some(&products[i % 5]) })
+        .collect();
+    let paths: Vec<String> = wanted
+        .iter()
+        .map(|p| format!("/products/{}", p.map_or(missing, |p| p["_id"].as_str().unwrap())))
+        .collect();
+    let replies = futures::future::join_all(paths.iter().map(|path| app.get(path, None))).await;
+    for (p, reply) in wanted.iter().zip(&replies) {
+        match p {
+            Some(p) => {
+                assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+                assert_eq!(&reply.json(), *p);
+            }
+            None => assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.text),
+        }
+    }
+}
+
+/// A read made after a write returns sees it, however busy the reads of others are.
+async fn a_read_after_an_update_sees_it_while_others_read(app: TestApp) {
+    let admin = app.admin().await;
+    let p = app.product(&admin, "AT-AT", 35000, Some(3)).await;
+    let path = format!("/products/{}", p["_id"].as_str().unwrap());
+    for version in 1..=5 {
+        let others = futures::future::join_all((0..20).map(|_| app.get(&path, None)));
+        let write_then_read = async {
+            let reply = app
+                .put(&path, Some(&admin), json!({ "price": 35000 + version }))
+                .await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+            app.get(&path, None).await
+        };
+        let (_, read) = tokio::join!(others, write_then_read);
+        assert_eq!(read.json()["__v"], version);
+        assert_eq!(read.json()["price"], 35000 + version);
+    }
+}
+
 async fn updating_a_subset_changes_only_those_fields_and_bumps_the_version(app: TestApp) {
     let admin = app.admin().await;
     let p = app.product(&admin, "AT-AT", 35000, Some(3)).await;
@@ -542,6 +590,8 @@ on_both!(
     an_unknown_category_error_lists_the_valid_ones,
     reading_a_product_gives_it_with_its_version_as_etag,
     a_malformed_id_is_400_and_an_unknown_one_404,
+    concurrent_reads_by_id_each_get_their_own_product,
+    a_read_after_an_update_sees_it_while_others_read,
     updating_a_subset_changes_only_those_fields_and_bumps_the_version,
     stock_can_be_set_to_null_for_unlimited,
     a_stale_if_match_is_412_and_changes_nothing,
