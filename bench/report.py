@@ -126,6 +126,10 @@ def main():
       "products with unlimited stock; place order, counted stock: the same with products whose stock "
       "is counted (10⁹ units each), so that every order checks and writes it; mixed: 80 % browsing (by id, lists, searches of several words and "
       "categories), 15 % orders placed, 5 % admin order lists.")
+    timeouts = [(k, r) for k, r in sorted(res.items()) if k[3] == "wrk" and r["errors"]]
+    for (b, size, s, _), r in timeouts:
+        w(f"- **{b}, {size:,} products, {s}: {r['errors']} requests timed out** (no answer within "
+          f"wrk's 2 s) in {r['runs']} runs; they are not in the rate.")
     w("")
 
     # ---- ceilings
