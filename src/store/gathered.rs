@@ -25,8 +25,8 @@ const MOST: usize = 64;
 /// Requests waiting beyond this many make their own reads.
 const QUEUE: usize = 4096;
 
-/// What a request gets back: its row (or none, no such product), or `Err` when the gathered
-/// read failed and it should read alone.
+/// What a request gets back from a task: its row (or none, no such product), or `Err` when
+/// the gathered read failed and it should read alone.
 type Answer = Result<Option<ProductRow>, ()>;
 
 struct Wanted {
@@ -36,6 +36,7 @@ struct Wanted {
 
 pub(super) struct ProductReads {
     queue: mpsc::Sender<Wanted>,
+    readers: Arc<Readers>,
 }
 
 impl ProductReads {
@@ -47,15 +48,27 @@ impl ProductReads {
         for _ in 0..tasks.max(1) {
             tokio::spawn(read_gathered(waiting.clone(), readers.clone()));
         }
-        ProductReads { queue }
+        ProductReads { queue, readers }
     }
 
-    /// The row of product `id`, read with whatever else is waiting; `Err(())` when the
-    /// caller must read it alone.
-    pub(super) async fn read(&self, id: String) -> Answer {
+    /// The row of product `id`, read with whatever else is waiting, or alone if that fails.
+    pub(super) async fn read(&self, id: &str) -> Result<Option<ProductRow>, sqlx::Error> {
         let (answer, answered) = oneshot::channel();
-        self.queue.try_send(Wanted { id, answer }).map_err(|_| ())?;
-        answered.await.unwrap_or(Err(()))
+        let id = id.to_string();
+        if self
+            .queue
+            .try_send(Wanted {
+                id: id.clone(),
+                answer,
+            })
+            .is_ok()
+            && let Ok(Ok(row)) = answered.await
+        {
+            return Ok(row);
+        }
+        self.readers
+            .fetch_optional(sqlx::query_as(&QUERIES[0]).bind(id))
+            .await
     }
 }
 

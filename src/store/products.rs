@@ -70,17 +70,9 @@ pub struct ProductPage {
 
 impl Store {
     /// One product, read together with the others asked for at the same moment (see
-    /// `gathered.rs`), or alone when that read failed.
+    /// `gathered.rs`).
     pub async fn product(&self, id: &ObjectId) -> Result<Option<Product>, sqlx::Error> {
-        let row = match self.product_reads.read(id.to_string()).await {
-            Ok(row) => row,
-            Err(()) => {
-                let sql = format!("SELECT {PRODUCT_COLUMNS} FROM products p WHERE p.id = $1");
-                self.readers()
-                    .fetch_optional(sqlx::query_as::<_, ProductRow>(&sql).bind(id.to_string()))
-                    .await?
-            }
-        };
+        let row = self.product_reads.read(&id.to_string()).await?;
         Ok(row.map(Product::from))
     }
 
