@@ -52,16 +52,13 @@ impl ProductReads {
     }
 
     /// The row of product `id`, read with whatever else is waiting, or alone if that fails.
-    pub(super) async fn read(&self, id: &str) -> Result<Option<ProductRow>, sqlx::Error> {
+    pub(super) async fn read(&self, id: String) -> Result<Option<ProductRow>, sqlx::Error> {
         let (answer, answered) = oneshot::channel();
-        let id = id.to_string();
-        if self
-            .queue
-            .try_send(Wanted {
-                id: id.clone(),
-                answer,
-            })
-            .is_ok()
+        let wanted = Wanted {
+            id: id.clone(),
+            answer,
+        };
+        if self.queue.try_send(wanted).is_ok()
             && let Ok(Ok(row)) = answered.await
         {
             return Ok(row);
@@ -111,7 +108,7 @@ async fn answer(readers: &Readers, batch: Vec<Wanted>) {
     let sql = &QUERIES[size.trailing_zeros() as usize];
     let mut query = sqlx::query_as::<_, ProductRow>(sql);
     for i in 0..size {
-        query = query.bind(batch[i.min(batch.len() - 1)].id.clone());
+        query = query.bind(batch[i.min(batch.len() - 1)].id.as_str());
     }
     match readers.fetch_all(query).await {
         Ok(rows) => {

@@ -113,13 +113,11 @@ impl Store {
             ),
         };
         let readers = Arc::new(readers::Readers::new(options, dialect, readers));
-        // A task a core for the gathered reads: each keeps one query going.
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(Store {
             pool,
             dialect,
             writers: Arc::new(Mutex::new(())),
-            product_reads: Arc::new(gathered::ProductReads::start(readers.clone(), cores)),
+            product_reads: Arc::new(gathered::ProductReads::start(readers.clone(), cores())),
             readers,
             search_counts: Arc::default(),
         })
@@ -180,6 +178,12 @@ impl Store {
         self.readers.close();
         self.pool.close().await;
     }
+}
+
+/// The cores of this machine (2 if it cannot tell): sizes the SQLite pools and the tasks of
+/// the gathered reads, a task a core, each keeping one query going.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
 /// `$first+1, $first+2, …`: `n` placeholders after the `first` already taken.

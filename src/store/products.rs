@@ -72,7 +72,7 @@ impl Store {
     /// One product, read together with the others asked for at the same moment (see
     /// `gathered.rs`).
     pub async fn product(&self, id: &ObjectId) -> Result<Option<Product>, sqlx::Error> {
-        let row = self.product_reads.read(&id.to_string()).await?;
+        let row = self.product_reads.read(id.to_string()).await?;
         Ok(row.map(Product::from))
     }
 

@@ -41,8 +41,7 @@ pub(super) async fn pool(
 /// statements, and eight a pool took shopd to 85 MiB under the mixed load on a million
 /// products. Writers take turns anyway (see `Store::begin`).
 pub(super) fn connections() -> u32 {
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    (2 * cores).clamp(2, 16) as u32
+    (2 * super::cores()).clamp(2, 16) as u32
 }
 
 /// What every connection is set to.
