@@ -15,9 +15,9 @@ use std::sync::{Arc, LazyLock};
 
 use tokio::sync::{Mutex, mpsc, oneshot};
 
-use super::placeholders;
 use super::products::{PRODUCT_COLUMNS, ProductRow};
 use super::readers::Readers;
+use super::{by_ids, padded};
 
 /// The most ids one query reads.
 const MOST: usize = 64;
@@ -90,22 +90,12 @@ async fn read_gathered(waiting: Arc<Mutex<mpsc::Receiver<Wanted>>>, readers: Arc
     }
 }
 
-/// The queries for 1, 2, 4 … `MOST` ids: a batch is padded to the next of these sizes (the
-/// last id repeated), so that each connection prepares a handful of statements, not 64.
-static QUERIES: LazyLock<Vec<String>> = LazyLock::new(|| {
-    std::iter::successors(Some(1usize), |n| (*n < MOST).then_some(n * 2))
-        .map(|n| {
-            format!(
-                "SELECT {PRODUCT_COLUMNS} FROM products p WHERE p.id IN ({})",
-                placeholders(0, n)
-            )
-        })
-        .collect()
-});
+/// The queries for 1, 2, 4 … `MOST` ids (see `by_ids`).
+static QUERIES: LazyLock<Vec<String>> =
+    LazyLock::new(|| by_ids(&format!("SELECT {PRODUCT_COLUMNS} FROM products p"), MOST));
 
 async fn answer(readers: &Readers, batch: Vec<Wanted>) {
-    let size = batch.len().next_power_of_two();
-    let sql = &QUERIES[size.trailing_zeros() as usize];
+    let (sql, size) = padded(&QUERIES, batch.len());
     let mut query = sqlx::query_as::<_, ProductRow>(sql);
     for i in 0..size {
         query = query.bind(batch[i.min(batch.len() - 1)].id.as_str());

@@ -8,7 +8,7 @@
 mod gathered;
 mod postgres;
 mod readers;
-mod search_counts;
+mod search_cache;
 mod sqlite;
 
 pub mod api_keys;
@@ -76,8 +76,8 @@ pub struct Store {
     writers: Arc<Mutex<()>>,
     /// The connections of the hottest reads (see `readers.rs`).
     readers: Arc<readers::Readers>,
-    /// The counts of recent searches (see `search_counts.rs`).
-    search_counts: Arc<search_counts::SearchCounts>,
+    /// What recent searches found (see `search_cache.rs`).
+    search_cache: Arc<search_cache::SearchCache>,
     /// Reads of a product by id, gathered (see `gathered.rs`).
     product_reads: Arc<gathered::ProductReads>,
 }
@@ -119,7 +119,7 @@ impl Store {
             writers: Arc::new(Mutex::new(())),
             product_reads: Arc::new(gathered::ProductReads::start(readers.clone(), cores())),
             readers,
-            search_counts: Arc::default(),
+            search_cache: Arc::default(),
         })
     }
 
@@ -190,6 +190,21 @@ fn cores() -> usize {
 fn placeholders(first: usize, n: usize) -> String {
     let marks: Vec<String> = (first + 1..=first + n).map(|i| format!("${i}")).collect();
     marks.join(", ")
+}
+
+/// `{select} WHERE p.id IN (…)` for 1, 2, 4 … `most` ids. A list of ids is padded to the next
+/// of these sizes (its last id repeated), so that each connection prepares a handful of
+/// statements, not one for every length.
+fn by_ids(select: &str, most: usize) -> Vec<String> {
+    std::iter::successors(Some(1usize), |n| (*n < most).then_some(n * 2))
+        .map(|n| format!("{select} WHERE p.id IN ({})", placeholders(0, n)))
+        .collect()
+}
+
+/// The query of `by_ids` for `n` ids (at least one), and how many ids it binds.
+fn padded(queries: &[String], n: usize) -> (&str, usize) {
+    let size = n.max(1).next_power_of_two();
+    (&queries[size.trailing_zeros() as usize], size)
 }
 
 /// True when the error is a unique-constraint violation (both drivers report the kind).

@@ -1,11 +1,14 @@
 //! Products: the catalogue's reads and writes.
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 use sqlx::FromRow;
 use sqlx::any::AnyRow;
 
 use super::categories::canonical_category;
-use super::search_counts::{SearchCount, SearchCounts};
-use super::{Dialect, Store, Tx, placeholders, postgres, sqlite};
+use super::search_cache::{KEPT, SearchCache, SearchCount, SortedMatches};
+use super::{Dialect, Store, Tx, by_ids, padded, placeholders, postgres, sqlite};
 use crate::domain::id::ObjectId;
 use crate::domain::product::{NewProduct, Product, ProductChanges, ProductQuery, SortField, search_text};
 use crate::domain::time::{format_millis, now_millis};
@@ -197,26 +200,162 @@ impl Store {
         query: &ProductQuery,
         categories: &[String],
     ) -> Result<ProductPage, ApiError> {
-        let mut filter = Filter::default();
-        if !categories.is_empty() {
-            let marks = filter.bind_all(categories);
-            filter.conditions.push(format!("p.category IN ({marks})"));
-        }
         let Some(needle) = &query.search else {
-            return self.list_without_search(query, categories, filter).await;
+            return self.list_without_search(query, categories).await;
         };
+        if let Some(page) = self.kept_search_page(query, categories).await? {
+            return Ok(page);
+        }
         if let Some(page) = self.walked_search_page(query, categories).await? {
             return Ok(page);
         }
+        if let Some(key) = SearchCache::sorted_key(needle, categories, query.sort) {
+            // One request at a time finds a search; those that want the same meanwhile wait
+            // for it and read what it kept, instead of all finding it at once.
+            let flight = self.search_cache.flight(&key);
+            let _turn = flight.lock().await;
+            if let Some(page) = self.kept_search_page(query, categories).await? {
+                return Ok(page);
+            }
+            if let Some(page) = self.sorted_search_page(query, categories, needle, key).await? {
+                return Ok(page);
+            }
+        }
+        self.counted_search_page(query, categories, needle).await
+    }
 
-        let (condition, arg) = self.search_filter(needle, filter.args.len() + 1);
-        filter.conditions.push(condition);
-        filter.args.push(arg);
+    /// A search page read by id from the matches kept in the order of its sort, if they hold
+    /// it and the catalogue has not changed since they were found.
+    pub async fn kept_search_page(
+        &self,
+        query: &ProductQuery,
+        categories: &[String],
+    ) -> Result<Option<ProductPage>, sqlx::Error> {
+        let kept = query
+            .search
+            .as_ref()
+            .and_then(|needle| SearchCache::sorted_key(needle, categories, query.sort))
+            .and_then(|key| self.search_cache.sorted(&key));
+        match kept {
+            Some(sorted) => self.page_of_sorted(query, &sorted).await,
+            None => Ok(None),
+        }
+    }
 
-        let table = match self.dialect() {
-            Dialect::Sqlite if !categories.is_empty() => sqlite::PRODUCTS_BY_CATEGORY,
-            _ => "products p",
+    /// Finds a search's matches and keeps the first `KEPT` of them in the order of its sort,
+    /// with their count, then reads its page from them. `None` (and the caller counts) when
+    /// the page is not among them: a deep page of a search known to match more, or a page
+    /// after a product that is not.
+    async fn sorted_search_page(
+        &self,
+        query: &ProductQuery,
+        categories: &[String],
+        needle: &str,
+        key: String,
+    ) -> Result<Option<ProductPage>, ApiError> {
+        let count_key = SearchCache::count_key(needle, categories);
+        let end = (query.paging.offset() + query.paging.limit) as usize;
+        if let Some(known) = self.search_cache.count(&count_key)
+            && known.total > KEPT as i64
+            && query.after.is_none()
+            && end > KEPT
+        {
+            return Ok(None);
+        }
+        let (table, filter) = self.search_matches(needle, categories);
+        let sql = format!(
+            "WITH m AS MATERIALIZED (SELECT p.id, p.name, p.price, p.created_at, p.updated_at \
+             FROM {table} {}) \
+             SELECT m.id, (SELECT COUNT(*) FROM m) AS total, {GENERATION} AS generation, \
+             {} AS population FROM m ORDER BY {} LIMIT {KEPT}",
+            filter.where_clause(),
+            population(categories),
+            order_by(query, "m"),
+        );
+        let mut select = sqlx::query_as::<_, SortedRow>(&sql);
+        for a in &filter.args {
+            select = select.bind(a);
+        }
+        let rows = self.readers().fetch_all(select).await?;
+        let Some(first) = rows.first() else {
+            self.check_after(query).await?;
+            return Ok(Some(ProductPage {
+                total: 0,
+                products: Vec::new(),
+            }));
         };
+        let count = SearchCount {
+            generation: first.generation,
+            total: first.total,
+            population: first.population,
+        };
+        self.search_cache.put_count(count_key, count);
+        let Some(ids) = rows.iter().map(|r| ObjectId::parse(&r.id)).collect() else {
+            return Ok(None);
+        };
+        let sorted = SortedMatches {
+            generation: count.generation,
+            total: count.total,
+            ids,
+        };
+        self.search_cache.put_sorted(key, sorted.clone());
+        Ok(self.page_of_sorted(query, &sorted).await?)
+    }
+
+    /// The query's page from matches kept in its sort's order, read by id, if they hold it
+    /// and the catalogue is still at their generation.
+    async fn page_of_sorted(
+        &self,
+        query: &ProductQuery,
+        sorted: &SortedMatches,
+    ) -> Result<Option<ProductPage>, sqlx::Error> {
+        let start = match &query.after {
+            Some(after) => match sorted.start_after(after) {
+                Some(start) => start,
+                None => return Ok(None),
+            },
+            None => query.paging.offset() as u64,
+        };
+        let Some(ids) = sorted.page(start, query.paging.limit as u64) else {
+            return Ok(None);
+        };
+        let ids: Vec<String> = ids.iter().map(ObjectId::to_string).collect();
+        if ids.is_empty() {
+            // Past the last match: only the generation says whether that is still true.
+            let sql = format!("SELECT {GENERATION}");
+            let generation = self.readers().fetch_scalar(sqlx::query_scalar(&sql)).await?;
+            return Ok((generation == sorted.generation).then(|| ProductPage {
+                total: sorted.total,
+                products: Vec::new(),
+            }));
+        }
+        let (sql, size) = padded(&BY_IDS, ids.len());
+        let mut select = sqlx::query_as::<_, GenerationRow>(sql);
+        for i in 0..size {
+            select = select.bind(ids[i.min(ids.len() - 1)].as_str());
+        }
+        let rows = self.readers().fetch_all(select).await?;
+        if rows.len() != ids.len() || rows.iter().any(|r| r.generation != sorted.generation) {
+            return Ok(None);
+        }
+        let mut by_id: HashMap<String, ProductRow> =
+            rows.into_iter().map(|r| (r.row.id.clone(), r.row)).collect();
+        let products: Option<Vec<Product>> =
+            ids.iter().map(|id| by_id.remove(id).map(Product::from)).collect();
+        Ok(products.map(|products| ProductPage {
+            total: sorted.total,
+            products,
+        }))
+    }
+
+    /// A search page found by counting and sorting every match, which keeps the count.
+    async fn counted_search_page(
+        &self,
+        query: &ProductQuery,
+        categories: &[String],
+        needle: &str,
+    ) -> Result<ProductPage, ApiError> {
+        let (table, filter) = self.search_matches(needle, categories);
         // MATERIALIZED keeps PostgreSQL from walking a sort index and testing every product
         // against the search, which it may prefer for a short LIMIT and which is far slower
         // when matches are few.
@@ -232,15 +371,10 @@ impl Store {
         if let Some(after) = &query.after {
             page.after(query, after, "m");
         }
-        // The products a walk would read: the category's, when the search names one.
-        let population = match categories {
-            [_] => "WHERE category = $1",
-            _ => "",
-        };
         let head = format!(
             "{matches} SELECT m.*, (SELECT COUNT(*) FROM m) AS total, {GENERATION} AS generation, \
-             (SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM product_counts {population}) AS population \
-             FROM m"
+             {} AS population FROM m",
+            population(categories)
         );
         let rows: Vec<CountedRow> = self.fetch_page(&head, &page, query, "m").await?;
         let total = match rows.first() {
@@ -250,8 +384,8 @@ impl Store {
                     total: row.total,
                     population: row.population,
                 };
-                self.search_counts
-                    .put(SearchCounts::key(needle, categories), count);
+                self.search_cache
+                    .put_count(SearchCache::count_key(needle, categories), count);
                 row.total
             }
             // A page past the end carries no count: ask for it alone.
@@ -269,6 +403,25 @@ impl Store {
             total,
             products: rows.into_iter().map(|r| r.row.into()).collect(),
         })
+    }
+
+    /// What a search finds: the table to read its matches from, and the conditions they
+    /// meet, which bind the categories first (so that `$1` is the first of them) and then the
+    /// needle.
+    fn search_matches(&self, needle: &str, categories: &[String]) -> (&'static str, Filter) {
+        let mut filter = Filter::default();
+        if !categories.is_empty() {
+            let marks = filter.bind_all(categories);
+            filter.conditions.push(format!("p.category IN ({marks})"));
+        }
+        let (condition, arg) = self.search_filter(needle, filter.args.len() + 1);
+        filter.conditions.push(condition);
+        filter.args.push(arg);
+        let table = match self.dialect() {
+            Dialect::Sqlite if !categories.is_empty() => sqlite::PRODUCTS_BY_CATEGORY,
+            _ => "products p",
+        };
+        (table, filter)
     }
 
     /// A search page read along the index of its sort, testing each product for the needle,
@@ -299,7 +452,10 @@ impl Store {
             } else {
                 query.paging.offset()
             };
-        let Some(known) = self.search_counts.get(&SearchCounts::key(needle, categories)) else {
+        let Some(known) = self
+            .search_cache
+            .count(&SearchCache::count_key(needle, categories))
+        else {
             return Ok(None);
         };
         let Some(reads) = known.walk_reads(rows) else {
@@ -355,7 +511,7 @@ impl Store {
             "SELECT {PRODUCT_COLUMNS}, {GENERATION} AS generation FROM {}",
             table("p")
         );
-        let rows: Vec<WalkedRow> = self.fetch_page(&head, &walk, query, "p").await?;
+        let rows: Vec<GenerationRow> = self.fetch_page(&head, &walk, query, "p").await?;
         let full = rows.len() as i64 == query.paging.limit;
         if !full || rows.first().is_none_or(|r| r.generation != known.generation) {
             return Ok(None);
@@ -370,8 +526,12 @@ impl Store {
         &self,
         query: &ProductQuery,
         categories: &[String],
-        mut filter: Filter,
     ) -> Result<ProductPage, ApiError> {
+        let mut filter = Filter::default();
+        if !categories.is_empty() {
+            let marks = filter.bind_all(categories);
+            filter.conditions.push(format!("p.category IN ({marks})"));
+        }
         let counted = if categories.is_empty() {
             String::new()
         } else {
@@ -540,8 +700,34 @@ impl Filter {
     }
 }
 
-/// The catalogue's generation (see `search_counts.rs`), read in the statement of a page.
+/// The catalogue's generation (see `search_cache.rs`), read in the statement of a page.
 const GENERATION: &str = "(SELECT generation FROM catalogue_generation)";
+
+/// The products of a search's categories (the population of `SearchCount`), as a subquery
+/// that takes the first category as `$1`.
+fn population(categories: &[String]) -> &'static str {
+    match categories {
+        [_] => "(SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM product_counts WHERE category = $1)",
+        _ => "(SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM product_counts)",
+    }
+}
+
+/// Products read by id with the catalogue's generation, for up to a page of 100.
+static BY_IDS: LazyLock<Vec<String>> = LazyLock::new(|| {
+    by_ids(
+        &format!("SELECT {PRODUCT_COLUMNS}, {GENERATION} AS generation FROM products p"),
+        128,
+    )
+});
+
+/// A match of a search, in the order of its sort, with the count of all its matches.
+#[derive(FromRow)]
+struct SortedRow {
+    id: String,
+    total: i64,
+    generation: i64,
+    population: i64,
+}
 
 /// A product of a search page with the count of all the search's matches, the catalogue's
 /// generation, and the products of the search's categories.
@@ -554,9 +740,9 @@ struct CountedRow {
     population: i64,
 }
 
-/// A product of a walked search page, with the catalogue's generation.
+/// A product with the catalogue's generation, read in the same statement.
 #[derive(FromRow)]
-struct WalkedRow {
+struct GenerationRow {
     #[sqlx(flatten)]
     row: ProductRow,
     generation: i64,

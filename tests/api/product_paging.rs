@@ -5,6 +5,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use shopd::domain::product::{ProductListParams, ProductQuery};
+use shopd::store::products::ProductPage;
 
 use crate::helpers::TestApp;
 use crate::on_both;
@@ -424,7 +425,179 @@ async fn a_walk_cut_short_by_matches_bunched_at_the_end_gives_way_to_counting(ap
     }
 }
 
+/// The matches a search kept in the order of its sort must follow every change to that
+/// order, made by this server or written to the database by another process.
+async fn a_kept_search_follows_every_change_to_its_order_here_or_elsewhere(app: TestApp) {
+    let admin = app.admin().await;
+    let mut castles = Vec::new();
+    for i in 0..6 {
+        let product = app
+            .product(&admin, &format!("Castle {i}"), 100 + i, Some(5))
+            .await;
+        castles.push(product["_id"].as_str().unwrap().to_string());
+    }
+    app.product(&admin, "Tower", 50, Some(5)).await;
+    let check = |step: &'static str| {
+        let app = &app;
+        async move {
+            for sort in ["price", "price_desc", "updatedAt_desc", "name_desc", "createdAt"] {
+                let expected = expected_matches(app, "castle", &format!("sort={sort}")).await;
+                // Twice: the second reads the page by id from what the first kept.
+                for _ in 0..2 {
+                    let body = app
+                        .get(&format!("/products?search=castle&sort={sort}&limit=4"), None)
+                        .await
+                        .json();
+                    assert_eq!(body["total"], expected.len(), "{step}, {sort}");
+                    assert_eq!(ids(&body), expected[..4], "{step}, {sort}");
+                }
+            }
+        }
+    };
+    check("at first").await;
+    change(&app, &admin, &castles[5], json!({"price": 1})).await;
+    check("the dearest made the cheapest").await;
+    change(
+        &app,
+        &admin,
+        &castles[2],
+        json!({"image": "https://example.com/new.png"}),
+    )
+    .await;
+    check("one changed last").await;
+    change(&app, &admin, &castles[0], json!({"name": "Zinc Castle"})).await;
+    check("one renamed").await;
+    // Another process writes to the database: no request of this server says so.
+    for (set, id, step) in [
+        ("price = 9999", &castles[5], "repriced elsewhere"),
+        (
+            "updated_at = updated_at + 100000",
+            &castles[3],
+            "changed last elsewhere",
+        ),
+    ] {
+        sqlx::query(&format!("UPDATE products SET {set} WHERE id = $1"))
+            .bind(id)
+            .execute(app.store.pool())
+            .await
+            .unwrap();
+        check(step).await;
+    }
+}
+
+/// What a store keeps of a search: its page is read by id once the search was found, shows
+/// the stock of the moment, and is given up as soon as the catalogue changes.
+async fn a_kept_search_is_read_by_id_until_the_catalogue_changes(app: TestApp) {
+    let admin = app.admin().await;
+    for i in 0..12 {
+        app.product(&admin, &format!("Castle {i}"), 100 + i, Some(5))
+            .await;
+    }
+    let params = |sort: &str| ProductListParams {
+        search: Some("castle".into()),
+        sort: Some(sort.into()),
+        limit: Some("5".into()),
+        page: Some("2".into()),
+        ..Default::default()
+    };
+    let query = params("price").parse().unwrap();
+    let kept = |query: ProductQuery| {
+        let app = &app;
+        async move { app.store.kept_search_page(&query, &[]).await.unwrap() }
+    };
+    assert!(kept(query.clone()).await.is_none(), "nothing kept yet");
+    let found = app.store.list_products(&query, &[]).await.unwrap();
+    let names =
+        |page: &ProductPage| -> Vec<String> { page.products.iter().map(|p| p.name.clone()).collect() };
+    assert_eq!(
+        names(&found),
+        ["Castle 5", "Castle 6", "Castle 7", "Castle 8", "Castle 9"]
+    );
+    let again = kept(query.clone()).await.expect("the search was kept");
+    assert_eq!((again.total, names(&again)), (12, names(&found)));
+
+    // A sort by stock keeps nothing: every order changes it.
+    let by_stock = params("stock").parse().unwrap();
+    app.store.list_products(&by_stock, &[]).await.unwrap();
+    assert!(kept(by_stock).await.is_none());
+
+    // An order changes stock, not the order of the list: the page is still read by id, with
+    // the stock left.
+    let (ann, _) = app.customer("Ann").await;
+    let bought = found.products[0].id.clone();
+    let order = app
+        .post(
+            "/orders",
+            Some(&ann),
+            json!({"items": [{"product_id": bought, "quantity": 2}]}),
+        )
+        .await;
+    assert_eq!(order.status, StatusCode::CREATED, "{}", order.text);
+    let after_order = kept(query.clone()).await.expect("still kept after an order");
+    assert_eq!(after_order.products[0].stock, Some(3));
+
+    // The server is another process for this store: its change makes what was kept stale.
+    change(&app, &admin, &bought, json!({"price": 1000})).await;
+    assert!(kept(query.clone()).await.is_none(), "stale after a price change");
+    let refound = app.store.list_products(&query, &[]).await.unwrap();
+    assert_eq!(
+        names(&refound),
+        ["Castle 6", "Castle 7", "Castle 8", "Castle 9", "Castle 10"]
+    );
+    assert!(kept(query).await.is_some());
+}
+
+/// A search that matches more products than are kept in order reads the pages past those
+/// another way, by `page` and by `after`, and they are still the list's.
+async fn a_search_that_matches_more_than_is_kept_pages_past_them_in_order(app: TestApp) {
+    // Every generated product has "LEGO" in its name.
+    app.store.insert_catalogue(2_050, 11).await.unwrap();
+    let page = |query: String| {
+        let app = &app;
+        async move {
+            let body = app.get(&format!("/products?{query}"), None).await.json();
+            (body["total"].clone(), ids(&body))
+        }
+    };
+    for number in [1, 100, 101, 103] {
+        let listed = page(format!("sort=price&limit=20&page={number}")).await;
+        let searched = page(format!("search=lego&sort=price&limit=20&page={number}")).await;
+        assert_eq!(searched, listed, "page {number}");
+        assert_eq!(searched.0, 2_050);
+    }
+    let (_, at_end_of_kept) = page("sort=price&limit=20&page=100".into()).await;
+    let last_kept = at_end_of_kept.last().unwrap();
+    let listed = page(format!("sort=price&limit=20&after={last_kept}")).await;
+    let searched = page(format!("search=lego&sort=price&limit=20&after={last_kept}")).await;
+    assert_eq!(searched, listed);
+    assert_eq!(searched.1.len(), 20);
+}
+
+/// Requests that ask for the same new search at once wait for one of them to find it, and
+/// all get the same page, right.
+async fn the_same_new_search_asked_at_once_gives_every_request_the_same_page(app: TestApp) {
+    app.store.insert_catalogue(300, 4).await.unwrap();
+    let expected = expected_matches(&app, "castle", "sort=price&category=Technic").await;
+    let replies = futures::future::join_all((0..16).map(|_| {
+        app.get(
+            "/products?search=castle&category=Technic&sort=price&limit=5",
+            None,
+        )
+    }))
+    .await;
+    for reply in replies {
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        let body = reply.json();
+        assert_eq!(body["total"], expected.len());
+        assert_eq!(ids(&body), expected[..5.min(expected.len())]);
+    }
+}
+
 on_both!(
+    a_kept_search_follows_every_change_to_its_order_here_or_elsewhere,
+    a_kept_search_is_read_by_id_until_the_catalogue_changes,
+    a_search_that_matches_more_than_is_kept_pages_past_them_in_order,
+    the_same_new_search_asked_at_once_gives_every_request_the_same_page,
     a_walk_cut_short_by_matches_bunched_at_the_end_gives_way_to_counting,
     a_search_pages_through_its_matches_in_the_order_of_the_list,
     a_search_total_follows_every_change_it_can_see,
