@@ -27,6 +27,10 @@ pub(super) fn walk_condition(t: &str, param: usize) -> String {
     format!("strpos({t}.search_text, ${param}) > 0")
 }
 
+/// Joins the products to the rows of the sort's own table; the planner reads the index of
+/// the sort first when a page is short.
+pub(super) const JOIN_IN_ORDER: &str = "JOIN";
+
 pub(super) fn search_argument(needle: &str) -> String {
     let escaped = needle
         .replace('\\', "\\\\")

@@ -477,21 +477,23 @@ impl Store {
             conditions.extend(after.map(|param| after_condition(query, t, param)));
             conditions
         };
+        let field = query.sort.field;
         let table = |t: &str| match self.dialect() {
-            Dialect::Sqlite => sqlite::walk_table(query.sort.field, !categories.is_empty(), t),
-            Dialect::Postgres => format!("products {t}"),
+            Dialect::Sqlite => sqlite::walk_table(field, !categories.is_empty(), t),
+            Dialect::Postgres => format!("{} {t}", sort_table(field)),
         };
+        let (from, k) = self.in_sort_order(field, table);
         let mut walk = Filter {
-            conditions: range("p"),
+            conditions: range(k),
             args,
         };
         // The product `reads` along the range, as far as the walk goes (none if the range is
         // shorter: then the walk finds nothing and the search counts).
         walk.conditions.push(format!(
             "({}) {} (SELECT {} FROM {} {} ORDER BY {} LIMIT 1 OFFSET {})",
-            sort_keys(query.sort.field, "p").join(", "),
+            sort_keys(field, k).join(", "),
             if query.sort.descending { ">=" } else { "<=" },
-            sort_keys(query.sort.field, "b").join(", "),
+            sort_keys(field, "b").join(", "),
             table("b"),
             Filter {
                 conditions: range("b"),
@@ -507,11 +509,8 @@ impl Store {
             Dialect::Postgres => postgres::walk_condition("p", param),
         });
         walk.args.push(needle.to_string());
-        let head = format!(
-            "SELECT {PRODUCT_COLUMNS}, {GENERATION} AS generation FROM {}",
-            table("p")
-        );
-        let rows: Vec<GenerationRow> = self.fetch_page(&head, &walk, query, "p").await?;
+        let head = format!("SELECT {PRODUCT_COLUMNS}, {GENERATION} AS generation FROM {from}");
+        let rows: Vec<GenerationRow> = self.fetch_page(&head, &walk, query, k).await?;
         let full = rows.len() as i64 == query.paging.limit;
         if !full || rows.first().is_none_or(|r| r.generation != known.generation) {
             return Ok(None);
@@ -527,11 +526,6 @@ impl Store {
         query: &ProductQuery,
         categories: &[String],
     ) -> Result<ProductPage, ApiError> {
-        let mut filter = Filter::default();
-        if !categories.is_empty() {
-            let marks = filter.bind_all(categories);
-            filter.conditions.push(format!("p.category IN ({marks})"));
-        }
         let counted = if categories.is_empty() {
             String::new()
         } else {
@@ -544,11 +538,18 @@ impl Store {
         }
         let total = self.readers().fetch_scalar(count).await?;
 
-        if let Some(after) = &query.after {
-            filter.after(query, after, "p");
+        let field = query.sort.field;
+        let (from, k) = self.in_sort_order(field, |t| format!("{} {t}", sort_table(field)));
+        let mut filter = Filter::default();
+        if !categories.is_empty() {
+            let marks = filter.bind_all(categories);
+            filter.conditions.push(format!("{k}.category IN ({marks})"));
         }
-        let head = format!("SELECT {PRODUCT_COLUMNS} FROM products p");
-        let rows: Vec<ProductRow> = self.fetch_page(&head, &filter, query, "p").await?;
+        if let Some(after) = &query.after {
+            filter.after(query, after, k);
+        }
+        let head = format!("SELECT {PRODUCT_COLUMNS} FROM {from}");
+        let rows: Vec<ProductRow> = self.fetch_page(&head, &filter, query, k).await?;
         if rows.is_empty() {
             self.check_after(query).await?;
         }
@@ -556,6 +557,21 @@ impl Store {
             total,
             products: rows.into_iter().map(Product::from).collect(),
         })
+    }
+
+    /// The products as `p`, in the order of a sort along the index of `table` (the sort's own
+    /// table, as the alias given): the FROM clause, and the alias whose columns hold the sort's
+    /// keys and the category. Stock's order is in a table of its own (migration 0104), joined
+    /// to its products; the others' are in `products`.
+    fn in_sort_order(&self, field: SortField, table: impl Fn(&str) -> String) -> (String, &'static str) {
+        if sort_table(field) == "products" {
+            return (table("p"), "p");
+        }
+        let join = match self.dialect() {
+            Dialect::Sqlite => sqlite::JOIN_IN_ORDER,
+            Dialect::Postgres => postgres::JOIN_IN_ORDER,
+        };
+        (format!("{} {join} products p ON p.id = k.id", table("k")), "k")
     }
 
     /// `{head} WHERE … ORDER BY … LIMIT … OFFSET …`: the filter's conditions, the query's sort
@@ -769,6 +785,16 @@ fn order_by(query: &ProductQuery, t: &str) -> String {
         .map(|k| format!("{k} {dir}"))
         .collect();
     keys.join(", ")
+}
+
+/// The table whose index holds a sort's order: stock's is a table of its own, which orders
+/// update instead of an index of `products` (migration 0104); it has the product's `id`,
+/// `category` and `stock`.
+pub(super) fn sort_table(field: SortField) -> &'static str {
+    match field {
+        SortField::Stock => "product_stock",
+        _ => "products",
+    }
 }
 
 /// What a sort orders by, on the table `t`, ending with the `id` that breaks ties. Unlimited

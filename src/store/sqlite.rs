@@ -72,7 +72,7 @@ pub(super) fn walk_condition(t: &str, param: usize) -> String {
     format!("instr({t}.search_text, ${param}) > 0")
 }
 
-/// The products table (as `t`) of a page walk: along the index of the sort, within the
+/// The sort's table (as `t`) of a page walk: along the index of the sort, within the
 /// category when the search names one. SQLite's planner would rather find the matches and
 /// sort them, which is what the walk is there to avoid.
 pub(super) fn walk_table(field: SortField, one_category: bool, t: &str) -> String {
@@ -81,15 +81,19 @@ pub(super) fn walk_table(field: SortField, one_category: bool, t: &str) -> Strin
         (SortField::UpdatedAt, true) => "products_category_updated",
         (SortField::Price, true) => "products_category_price",
         (SortField::Name, true) => "products_category_name_ci",
-        (SortField::Stock, true) => "products_category_stock",
+        (SortField::Stock, true) => "product_stock_category",
         (SortField::CreatedAt, false) => "products_created",
         (SortField::UpdatedAt, false) => "products_updated",
         (SortField::Price, false) => "products_price",
         (SortField::Name, false) => "products_name_ci",
-        (SortField::Stock, false) => "products_stock_order",
+        (SortField::Stock, false) => "product_stock_order",
     };
-    format!("products {t} INDEXED BY {index}")
+    format!("{} {t} INDEXED BY {index}", super::products::sort_table(field))
 }
+
+/// Joins the products to the rows of the sort's own table before it, in that order: the
+/// planner could otherwise read the products first and sort them.
+pub(super) const JOIN_IN_ORDER: &str = "CROSS JOIN";
 
 /// The FTS5 query for a needle: one quoted phrase, so its characters are taken literally.
 pub(super) fn search_argument(needle: &str) -> String {

@@ -593,7 +593,80 @@ async fn the_same_new_search_asked_at_once_gives_every_request_the_same_page(app
     }
 }
 
+/// The order by stock lives in a table of its own that triggers keep in step: every list
+/// sorted by stock, with or without a category, follows what orders, cancellations, product
+/// changes, bulk loads and deletes do to the stock.
+async fn the_order_by_stock_follows_every_change_of_stock(app: TestApp) {
+    app.store.insert_catalogue(40, 8).await.unwrap();
+    let admin = app.admin().await;
+    let a = app.product(&admin, "Stock A", 100, Some(3)).await["_id"].clone();
+    let b = app.product(&admin, "Stock B", 100, Some(5)).await["_id"].clone();
+    let check = |step: &'static str| {
+        let app = &app;
+        async move {
+            for filter in ["", "&category=Star%20Wars"] {
+                for sort in ["stock", "stock_desc"] {
+                    let listed = all_listed(app, &format!("sort={sort}{filter}")).await;
+                    let total = app.get(&format!("/products?{filter}"), None).await.json()["total"].clone();
+                    assert_eq!(listed.len(), total, "{step}: sort={sort}{filter} lists them all");
+                    let stock = |p: &Value| (p["stock"].is_null(), p["stock"].as_i64().unwrap_or(0));
+                    let mut expected = listed.clone();
+                    expected.sort_by(|x, y| {
+                        let order = stock(x)
+                            .cmp(&stock(y))
+                            .then(x["_id"].as_str().cmp(&y["_id"].as_str()));
+                        if sort == "stock" { order } else { order.reverse() }
+                    });
+                    assert_eq!(listed, expected, "{step}: sort={sort}{filter}");
+                    let by_after =
+                        search_walks(app, &format!("sort={sort}{filter}"), listed.len()).await[1].clone();
+                    let listed_ids: Vec<&str> = listed.iter().map(|p| p["_id"].as_str().unwrap()).collect();
+                    assert_eq!(by_after, listed_ids, "{step}: sort={sort}{filter} by after");
+                }
+            }
+        }
+    };
+    check("at first").await;
+    let (ann, _) = app.customer("Ann").await;
+    let order = app
+        .post(
+            "/orders",
+            Some(&ann),
+            json!({"items": [{"product_id": b, "quantity": 4}]}),
+        )
+        .await;
+    assert_eq!(order.status, StatusCode::CREATED, "{}", order.text);
+    assert_eq!(app.stock_of(b.as_str().unwrap()).await, 1);
+    check("B ordered below A").await;
+    let order_id = order.json()["order"]["_id"].as_str().unwrap().to_string();
+    let cancel = app
+        .post(
+            "/orders/status-update",
+            Some(&admin),
+            json!({"orderId": order_id, "status": "cancelled"}),
+        )
+        .await;
+    assert_eq!(cancel.status, StatusCode::OK, "{}", cancel.text);
+    check("B's stock given back").await;
+    change(
+        &app,
+        &admin,
+        a.as_str().unwrap(),
+        json!({"stock": null, "category": "Disney"}),
+    )
+    .await;
+    check("A unlimited, in another category").await;
+    app.store.insert_catalogue(30, 9).await.unwrap();
+    check("a bulk load").await;
+    let gone = app
+        .delete(&format!("/products/{}", b.as_str().unwrap()), Some(&admin))
+        .await;
+    assert_eq!(gone.status, StatusCode::OK);
+    check("B deleted").await;
+}
+
 on_both!(
+    the_order_by_stock_follows_every_change_of_stock,
     a_kept_search_follows_every_change_to_its_order_here_or_elsewhere,
     a_kept_search_is_read_by_id_until_the_catalogue_changes,
     a_search_that_matches_more_than_is_kept_pages_past_them_in_order,
