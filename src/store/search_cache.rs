@@ -24,8 +24,12 @@ pub(super) const KEPT: usize = 2000;
 /// Counts remembered at most: about 1 MiB with needles of the longest kind.
 const COUNTS: usize = 4096;
 
-/// Ids remembered at most, over all searches: 3 MiB.
+/// Ids remembered at most, over all searches, each search counted with `ENTRY` more for
+/// its key and its place in the map: 3 MiB or so, however many searches share it.
 const IDS: usize = 1 << 18;
+
+/// What keeping a search costs beyond its ids, in ids (12 bytes each): about 200 bytes.
+const ENTRY: usize = 16;
 
 /// What a search matched, at which generation of the catalogue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,7 +113,7 @@ impl Kept for SortedMatches {
         self.generation
     }
     fn weight(&self) -> usize {
-        self.ids.len().max(1)
+        self.ids.len() + ENTRY
     }
 }
 
@@ -351,7 +355,7 @@ mod tests {
     #[test]
     fn the_ids_kept_stay_within_their_bound_counted_in_ids() {
         let cache = SearchCache::default();
-        let each = IDS / 4;
+        let each = IDS / 4 - ENTRY;
         for i in 0..4 {
             cache.put_sorted(format!("old{i}"), sorted(1, 3000, each));
         }
@@ -373,6 +377,15 @@ mod tests {
             kept.weight,
             kept.entries.values().map(Kept::weight).sum::<usize>()
         );
+    }
+
+    #[test]
+    fn searches_that_match_nearly_nothing_are_bounded_by_their_number() {
+        let cache = SearchCache::default();
+        for i in 0..IDS {
+            cache.put_sorted(format!("k{i}"), sorted(1, 1, 1));
+        }
+        assert!(lock(&cache.sorted).entries.len() <= IDS / ENTRY);
     }
 
     #[tokio::test]
