@@ -47,7 +47,7 @@ pub(super) const NEXT_ORDER_NUM: &str = "nextval('order_num_seq')";
 /// catalogue this size, and the search index's pending list merged into the index (a
 /// search scans that list in full until a vacuum empties it).
 pub(super) async fn finish_bulk_insert(pool: &AnyPool) -> Result<(), sqlx::Error> {
-    sqlx::query("VACUUM ANALYZE products")
+    sqlx::query("VACUUM ANALYZE products, product_stock")
         .execute(pool)
         .await
         .map(|_| ())

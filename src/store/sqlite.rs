@@ -122,6 +122,7 @@ pub(super) async fn prepare_bulk_insert(tx: &mut super::Tx) -> Result<(), sqlx::
 /// reads in one pass instead of one per transaction of the load.
 pub(super) async fn finish_bulk_insert(pool: &AnyPool) -> Result<(), sqlx::Error> {
     sqlx::query("ANALYZE products").execute(pool).await?;
+    sqlx::query("ANALYZE product_stock").execute(pool).await?;
     sqlx::query("INSERT INTO products_fts (products_fts) VALUES ('optimize')")
         .execute(pool)
         .await
