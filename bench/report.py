@@ -125,7 +125,9 @@ def main():
       "page 5000: `GET /products?page=5000&limit=20`; place order: `POST /orders` with 1–3 lines of "
       "products with unlimited stock; place order, counted stock: the same with products whose stock "
       "is counted (10⁹ units each), so that every order checks and writes it; mixed: 80 % browsing (by id, lists, searches of several words and "
-      "categories), 15 % orders placed, 5 % admin order lists.")
+      "categories), 15 % orders placed, 5 % admin order lists; search, new each time: searches no request asked before (two words of a product's name, in one of the eleven "
+      "categories, in one of four sorts, picked at random among thousands), so that each finds its "
+      "matches anew instead of reading what an earlier one kept.")
     timeouts = [(k, r) for k, r in sorted(res.items()) if k[3] == "wrk" and r["errors"]]
     for (b, size, s, _), r in timeouts:
         w(f"- **{b}, {size:,} products, {s}: {r['errors']} requests timed out** (no answer within "
@@ -157,7 +159,7 @@ def main():
         w("| products | scenario | fixed-rate p50 | fixed-rate p99 | closed-loop req/s | closed-loop p99 |")
         w("| ---: | --- | ---: | ---: | ---: | ---: |")
         for size in sizes:
-            for s in ["list", "search", "page 5000", "after (page 5000)"]:
+            for s in ["list", "search", "search, new each time", "page 5000", "after (page 5000)"]:
                 fixed = get(b, size, f"{s}@{args.rate}rps", "oha")
                 closed = get(b, size, s)
                 w(f"| {size:,} | {s} | {fmt(fixed and fixed['p50'], 2)} | {fmt(fixed and fixed['p99'], 2)} | "

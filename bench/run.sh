@@ -253,11 +253,31 @@ order_body() {
 # 80 % browsing (by id, lists, searches), 15 % orders placed, 5 % admin work.
 prepare_reads() {
     : > "$WORK/ids"
+    : > "$WORK/needles"
     for page in 1 2 3 4 5; do
         call GET "/products?limit=100&page=$page" | python3 -c 'import json,sys
-for p in json.load(sys.stdin)["products"]: print(p["_id"])' >> "$WORK/ids"
+products = json.load(sys.stdin)["products"]
+with open(sys.argv[1], "a") as ids, open(sys.argv[2], "a") as needles:
+    for p in products:
+        print(p["_id"], file=ids)
+        # The two words before the set number: "LEGO Technic Crystal Castle 13880" gives
+        # "crystal%20castle", which a few products in a thousand match.
+        words = p["name"].split()
+        if len(words) >= 4: print("%20".join(words[-3:-1]).lower(), file=needles)' "$WORK/ids" "$WORK/needles"
     done
     awk '{printf "GET\t/products/%s\t\t\n", $1}' "$WORK/ids" > "$WORK/by-id.req"
+    # Searches that nothing has asked before: every needle of the names above in every
+    # category and four sorts, so that a run of a few seconds seldom asks one twice and each
+    # finds its matches anew (a search asked again is read from what the first one kept).
+    local all_categories=("Star%20Wars" Disney BIONICLE Harry%20Potter Batman Indiana%20Jones Ninjago
+        Minecraft Technic Architecture Ideas)
+    sort -u "$WORK/needles" | while read -r needle; do
+        for category in "${all_categories[@]}"; do
+            for sort in price_asc price_desc name_asc createdAt_desc; do
+                printf 'GET\t/products?search=%s&category=%s&sort=%s\t\t\n' "$needle" "$category" "$sort"
+            done
+        done
+    done > "$WORK/new-searches.req"
     local words=(castle dragon temple robot bridge tower station market)
     local categories=("Star%20Wars" Technic Ninjago Minecraft Disney Ideas)
     {
@@ -437,6 +457,7 @@ for backend in $BACKENDS; do
         # by offset and by cursor, closed loop (their throughput is the telling figure).
         oha_runs "$backend" "$size" list "/products?limit=20"
         oha_runs "$backend" "$size" search "/products?search=castle&category=Technic&sort=price_asc"
+        wrk_runs "$backend" "$size" "search, new each time" new-searches.req "$SCALE_DURATION"
         wrk_runs "$backend" "$size" "page 5000" deep.req "$SCALE_DURATION"
         # The same depth through the keyset cursor: after the 100 000th product (or near the
         # end of a smaller catalogue).
