@@ -1,6 +1,8 @@
 //! Orders: placing them (prices and stock taken in one transaction), reading, moving along
 //! the status machine, and deleting, with stock given back exactly once.
 
+use std::sync::LazyLock;
+
 use sqlx::{AnyConnection, FromRow};
 
 use super::{Dialect, Store, Tx, placeholders, postgres, sqlite};
@@ -129,16 +131,7 @@ impl Store {
         let mut taken: Vec<Option<Taken>> = (0..new.lines.len()).map(|_| None).collect();
         for (index, line) in by_id {
             let pid = line.product_id.to_string();
-            let row: Option<Taken> = sqlx::query_as(
-                "UPDATE products SET stock = stock - $1 \
-                 WHERE id = $2 AND (stock IS NULL OR stock >= $1) \
-                 RETURNING name, price, image, category",
-            )
-            .bind(line.quantity)
-            .bind(&pid)
-            .fetch_optional(&mut *tx)
-            .await?;
-            match row {
+            match take_line(&mut tx, self.dialect(), &pid, line.quantity).await? {
                 Some(row) => taken[index] = Some(row),
                 None => return Err(missing_or_short(&mut tx, &new, index, &pid, line.quantity).await?),
             }
@@ -383,6 +376,50 @@ pub(super) async fn fetch_order_row(
         .bind(arg)
         .fetch_optional(conn)
         .await
+}
+
+/// Counted stock is taken by a conditional update, which holds the product's row until the
+/// order commits, so that stock never goes below zero however many orders race.
+const TAKE_COUNTED: &str = "UPDATE products SET stock = stock - $1 \
+     WHERE id = $2 AND stock >= $1 RETURNING name, price, image, category";
+
+/// A product with unlimited stock is only read: its row is neither written nor locked, so
+/// that orders of it never wait for one another. `$2`, as in `TAKE_COUNTED`.
+const READ_UNLIMITED: &str =
+    "SELECT name, price, image, category FROM products WHERE id = $2 AND stock IS NULL";
+
+/// Both in one statement, for PostgreSQL: one round trip; the read only when the update
+/// took nothing (a test made once, before the read).
+static TAKE_EITHER: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH taken AS ({TAKE_COUNTED}) SELECT name, price, image, category FROM taken \
+         UNION ALL {READ_UNLIMITED} AND NOT EXISTS (SELECT 1 FROM taken)"
+    )
+});
+
+/// Takes a line's stock (or, if unlimited, none) and reads its product as it is bought;
+/// `None` when the product is gone or short of stock.
+async fn take_line(
+    tx: &mut Tx,
+    dialect: Dialect,
+    product_id: &str,
+    quantity: i64,
+) -> Result<Option<Taken>, sqlx::Error> {
+    let take = |sql| sqlx::query_as::<_, Taken>(sql).bind(quantity).bind(product_id);
+    match dialect {
+        // The writer holds the database: the two statements see the same product.
+        Dialect::Sqlite => match take(TAKE_COUNTED).fetch_optional(&mut **tx).await? {
+            Some(taken) => Ok(Some(taken)),
+            None => take(READ_UNLIMITED).fetch_optional(&mut **tx).await,
+        },
+        // A product whose stock became unlimited while the statement ran is missed by both
+        // its halves (the update reads the new row, the select the old); a second try, on a
+        // fresh snapshot, takes it.
+        Dialect::Postgres => match take(&TAKE_EITHER).fetch_optional(&mut **tx).await? {
+            Some(taken) => Ok(Some(taken)),
+            None => take(&TAKE_EITHER).fetch_optional(&mut **tx).await,
+        },
+    }
 }
 
 /// Why a line could not be taken: its product is gone (400) or short of stock (409).

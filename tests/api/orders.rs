@@ -777,6 +777,41 @@ async fn sixty_racing_orders_for_ten_units_sell_exactly_ten(app: TestApp) {
     assert_eq!(nums.len(), 10, "order numbers are unique");
 }
 
+async fn racing_orders_of_unlimited_stock_all_succeed_and_leave_it_unlimited(app: TestApp) {
+    let admin = app.admin().await;
+    let unlimited = app.product(&admin, "Plenty", 100, None).await["_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let scarce = app.product(&admin, "Scarce", 100, Some(5)).await["_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (customer, _) = app.customer("Racer").await;
+    // Every order takes the most a line may, and half also want the scarce product: those
+    // beyond its five units are refused whole, the unlimited line with them.
+    let requests = (0..20).map(|i| {
+        let mut items = vec![json!({"product_id": unlimited, "quantity": 1000})];
+        if i % 2 == 0 {
+            items.push(json!({"product_id": scarce, "quantity": 1}));
+        }
+        let req = app
+            .client
+            .post(format!("{}/orders", app.base))
+            .bearer_auth(&customer)
+            .json(&json!({ "items": items }));
+        async move { req.send().await.unwrap().status() }
+    });
+    let statuses = futures::future::join_all(requests).await;
+    let created = statuses.iter().filter(|s| **s == StatusCode::CREATED).count();
+    let conflicts = statuses.iter().filter(|s| **s == StatusCode::CONFLICT).count();
+    assert_eq!((created, conflicts), (15, 5), "{statuses:?}");
+    assert_eq!(app.stock_of(&unlimited).await, Value::Null);
+    assert_eq!(app.stock_of(&scarce).await, 0);
+    let all = app.get("/orders?limit=100", Some(&admin)).await;
+    assert_eq!(all.header("x-total-count"), Some("15"));
+}
+
 async fn one_idempotency_key_sent_twenty_times_at_once_places_one_order(app: TestApp) {
     let s = app.shop(Some(100)).await;
     let body = json!({"items": [{"product_id": s.product, "quantity": 1}]});
@@ -896,6 +931,7 @@ on_both!(
     lines_keep_what_was_bought_after_the_product_changes_or_goes,
     api_key_scopes_limit_order_access,
     sixty_racing_orders_for_ten_units_sell_exactly_ten,
+    racing_orders_of_unlimited_stock_all_succeed_and_leave_it_unlimited,
     one_idempotency_key_sent_twenty_times_at_once_places_one_order,
     a_replayed_key_returns_the_first_reply_and_places_nothing,
     a_replayed_key_replays_a_refusal_too_and_works_on_every_placing_post,
