@@ -380,9 +380,9 @@ rss_summary() {
     log "$backend $scenario: RSS max $max MiB, first fifth $first MiB, last fifth $last MiB"
 }
 
-# The statements POST /orders sends for an order (see `Store::place_order`), played by pgbench
-# on shopd's own database, with shopd stopped: the rate the database gives that transaction
-# without HTTP. 60 scripts, each an order of 1–3 of the products with unlimited stock.
+# The statements POST /orders sends for an order (see `Store::place_order` and `TAKE_EITHER`
+# in src/store/orders.rs), played by pgbench on shopd's own database, with shopd stopped: the
+# rate the database gives that transaction without HTTP. 60 scripts, each an order of 1–3 of the products with unlimited stock.
 order_sql_runs() {
     local size=$1 url dir=$WORK/order-sql customer
     url=$(database_url postgres)
@@ -396,7 +396,7 @@ order_sql_runs() {
             local q
             for id in "${picked[@]}"; do
                 q=$((1 + RANDOM % 3))
-                echo "UPDATE products SET stock = stock - $q WHERE id = '$id' AND (stock IS NULL OR stock >= $q) RETURNING name, price, image, category;"
+                echo "WITH taken AS (UPDATE products SET stock = stock - $q WHERE id = '$id' AND stock >= $q RETURNING name, price, image, category) SELECT name, price, image, category FROM taken UNION ALL SELECT name, price, image, category FROM products WHERE id = '$id' AND stock IS NULL AND NOT EXISTS (SELECT 1 FROM taken);"
             done
             echo "INSERT INTO orders (id, order_num, user_id, status, total, currency, address, shipping, created_at, updated_at, version) VALUES (substr(md5(random()::text), 1, 24), nextval('order_num_seq'), '$customer', 'pending', 5000, 'usd', NULL, 'Regular', 1700000000000, 1700000000000, 0) RETURNING id, order_num, user_id, (SELECT u.name FROM users u WHERE u.id = orders.user_id) AS user_name, (SELECT u.email FROM users u WHERE u.id = orders.user_id) AS user_email, status, total, currency, address, shipping, created_at, updated_at, version, payment_provider, payment_session, payment_url, client_secret, payment_expires_at \\gset"
             local values=() i=0
