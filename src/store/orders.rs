@@ -405,20 +405,18 @@ async fn take_line(
     product_id: &str,
     quantity: i64,
 ) -> Result<Option<Taken>, sqlx::Error> {
-    let take = |sql| sqlx::query_as::<_, Taken>(sql).bind(quantity).bind(product_id);
-    match dialect {
+    let (first, then) = match dialect {
         // The writer holds the database: the two statements see the same product.
-        Dialect::Sqlite => match take(TAKE_COUNTED).fetch_optional(&mut **tx).await? {
-            Some(taken) => Ok(Some(taken)),
-            None => take(READ_UNLIMITED).fetch_optional(&mut **tx).await,
-        },
+        Dialect::Sqlite => (TAKE_COUNTED, READ_UNLIMITED),
         // A product whose stock became unlimited while the statement ran is missed by both
         // its halves (the update reads the new row, the select the old); a second try, on a
         // fresh snapshot, takes it.
-        Dialect::Postgres => match take(&TAKE_EITHER).fetch_optional(&mut **tx).await? {
-            Some(taken) => Ok(Some(taken)),
-            None => take(&TAKE_EITHER).fetch_optional(&mut **tx).await,
-        },
+        Dialect::Postgres => (TAKE_EITHER.as_str(), TAKE_EITHER.as_str()),
+    };
+    let take = |sql| sqlx::query_as::<_, Taken>(sql).bind(quantity).bind(product_id);
+    match take(first).fetch_optional(&mut **tx).await? {
+        Some(taken) => Ok(Some(taken)),
+        None => take(then).fetch_optional(&mut **tx).await,
     }
 }
 
