@@ -382,7 +382,8 @@ rss_summary() {
 
 # The statements POST /orders sends for an order (see `Store::place_order` and `TAKE_EITHER`
 # in src/store/orders.rs), played by pgbench on shopd's own database, with shopd stopped: the
-# rate the database gives that transaction without HTTP. 60 scripts, each an order of 1–3 of the products with unlimited stock.
+# rate the database gives that transaction without HTTP. 60 scripts, each an order of 1–3 of
+# the products with unlimited stock.
 order_sql_runs() {
     local size=$1 url dir=$WORK/order-sql customer
     url=$(database_url postgres)

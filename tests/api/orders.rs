@@ -777,7 +777,7 @@ async fn sixty_racing_orders_for_ten_units_sell_exactly_ten(app: TestApp) {
     assert_eq!(nums.len(), 10, "order numbers are unique");
 }
 
-async fn racing_orders_of_unlimited_stock_all_succeed_and_leave_it_unlimited(app: TestApp) {
+async fn unlimited_stock_never_runs_out_however_many_orders_race(app: TestApp) {
     let admin = app.admin().await;
     let unlimited = app.product(&admin, "Plenty", 100, None).await["_id"]
         .as_str()
@@ -931,7 +931,7 @@ on_both!(
     lines_keep_what_was_bought_after_the_product_changes_or_goes,
     api_key_scopes_limit_order_access,
     sixty_racing_orders_for_ten_units_sell_exactly_ten,
-    racing_orders_of_unlimited_stock_all_succeed_and_leave_it_unlimited,
+    unlimited_stock_never_runs_out_however_many_orders_race,
     one_idempotency_key_sent_twenty_times_at_once_places_one_order,
     a_replayed_key_returns_the_first_reply_and_places_nothing,
     a_replayed_key_replays_a_refusal_too_and_works_on_every_placing_post,
