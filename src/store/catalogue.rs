@@ -13,13 +13,13 @@ use crate::domain::id::ObjectId;
 use crate::domain::product::search_text;
 use crate::domain::time::now_millis;
 
-/// Rows a statement: 10 parameters a row stays far below SQLite's 32766.
+/// Rows a statement: 9 parameters a row stays far below SQLite's 32766.
 const ROWS_PER_STATEMENT: usize = 500;
 /// Statements a transaction: big enough that commits are rare, small enough that a
 /// transaction does not hold SQLite's write lock for long.
 const STATEMENTS_PER_TRANSACTION: usize = 20;
 /// Bound parameters a row.
-const COLUMNS: usize = 10;
+const COLUMNS: usize = 9;
 const _: () = assert!(
     ROWS_PER_STATEMENT * COLUMNS <= 32766,
     "SQLite binds at most 32766 parameters"
@@ -180,15 +180,25 @@ fn generate(rng: &mut StdRng, categories: &[String], n: u64) -> Generated {
     }
 }
 
-/// `INSERT … VALUES ($1, …), ($11, …), …` for `rows` rows.
-fn insert_sql(rows: usize) -> String {
-    let values: Vec<String> = (0..rows)
-        .map(|r| format!("({}, 0)", placeholders(r * COLUMNS, COLUMNS)))
-        .collect();
-    format!(
-        "INSERT INTO products (id, name, price, description, category, image, stock, \
-         search_text, created_at, updated_at, version) VALUES {}",
-        values.join(", ")
+/// `INSERT … VALUES ($1, …), ($11, …), …` for `rows` rows of products, and the same for
+/// their stock.
+fn insert_sql(rows: usize) -> (String, String) {
+    let values = |columns: usize, tail: &str| -> String {
+        let rows: Vec<String> = (0..rows)
+            .map(|r| format!("({}{tail})", placeholders(r * columns, columns)))
+            .collect();
+        rows.join(", ")
+    };
+    (
+        format!(
+            "INSERT INTO products (id, name, price, description, category, image, \
+             search_text, created_at, updated_at, version) VALUES {}",
+            values(COLUMNS, ", 0")
+        ),
+        format!(
+            "INSERT INTO product_stock (id, category, stock) VALUES {}",
+            values(3, "")
+        ),
     )
 }
 
@@ -221,29 +231,31 @@ impl Store {
                     break;
                 }
                 let partial_sql;
-                let sql = if rows == ROWS_PER_STATEMENT {
+                let (products_sql, stock_sql) = if rows == ROWS_PER_STATEMENT {
                     &full_sql
                 } else {
                     partial_sql = insert_sql(rows);
                     &partial_sql
                 };
-                let mut insert = sqlx::query(sql);
+                let (mut products, mut stock) = (sqlx::query(products_sql), sqlx::query(stock_sql));
                 for i in 0..rows as u64 {
                     let p = generate(&mut rng, &categories, start + added + i);
-                    let (now, text) = (now_millis(), search_text(&p.name, &p.description));
-                    insert = insert
-                        .bind(ObjectId::new().to_string())
+                    let (id, now) = (ObjectId::new().to_string(), now_millis());
+                    let text = search_text(&p.name, &p.description);
+                    stock = stock.bind(id.clone()).bind(p.category.clone()).bind(p.stock);
+                    products = products
+                        .bind(id)
                         .bind(p.name)
                         .bind(p.price)
                         .bind(p.description)
                         .bind(p.category)
                         .bind(p.image)
-                        .bind(p.stock)
                         .bind(text)
                         .bind(now)
                         .bind(now);
                 }
-                insert.execute(&mut *tx).await?;
+                stock.execute(&mut *tx).await?;
+                products.execute(&mut *tx).await?;
                 added += rows as u64;
             }
             tx.commit().await?;
@@ -281,7 +293,9 @@ mod tests {
     }
 
     #[test]
-    fn each_row_of_a_statement_has_its_own_ten_parameters() {
-        assert!(insert_sql(2).ends_with("($11, $12, $13, $14, $15, $16, $17, $18, $19, $20, 0)"));
+    fn each_row_of_a_statement_has_its_own_parameters() {
+        let (products, stock) = insert_sql(2);
+        assert!(products.ends_with("($10, $11, $12, $13, $14, $15, $16, $17, $18, 0)"));
+        assert!(stock.ends_with("($1, $2, $3), ($4, $5, $6)"));
     }
 }

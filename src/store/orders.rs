@@ -3,7 +3,8 @@
 
 use std::sync::LazyLock;
 
-use sqlx::{AnyConnection, FromRow};
+use sqlx::any::AnyArguments;
+use sqlx::{Any, AnyConnection, Arguments, FromRow};
 
 use super::{Dialect, Store, Tx, placeholders, postgres, sqlite};
 use crate::domain::id::ObjectId;
@@ -153,54 +154,45 @@ impl Store {
                 shipping: line.shipping.as_str().to_string(),
             });
         }
-        // PostgreSQL draws the order number from its sequence in the INSERT itself; SQLite
-        // takes it from its counter row first, which costs no round trip.
-        let (order_num, counted) = match self.dialect() {
-            Dialect::Sqlite => ("$8", Some(sqlite::next_order_num(&mut tx).await?)),
-            Dialect::Postgres => (postgres::NEXT_ORDER_NUM, None),
-        };
         let now = now_millis();
-        // The row comes back as `order` reads it, so that it takes no second statement.
-        let sql = format!(
-            "INSERT INTO orders (id, order_num, user_id, status, total, currency, address, shipping, \
-             created_at, updated_at, version) \
-             VALUES ($1, {order_num}, $2, 'pending', $3, $4, $5, $6, $7, $7, 0) RETURNING {ORDER_RETURNING}",
-        );
-        let mut insert = sqlx::query_as::<_, OrderRow>(&sql)
-            .bind(&id)
-            .bind(new.user_id)
-            .bind(total)
-            .bind(new.currency)
-            .bind(&new.address)
-            .bind(new.shipping.as_str())
-            .bind(now);
-        if let Some(n) = counted {
-            insert = insert.bind(n);
-        }
-        let order = insert.fetch_one(&mut *tx).await?;
-        // All the lines in one statement: one round trip however many lines.
-        let values: Vec<String> = (0..lines.len())
-            .map(|i| format!("({})", placeholders(i * 9, 9)))
-            .collect();
-        let sql = format!(
-            "INSERT INTO order_lines (order_id, line_no, product_id, name, price, image, category, \
-             quantity, shipping) VALUES {}",
-            values.join(", ")
-        );
-        let mut insert = sqlx::query(&sql);
-        for (line_no, line) in lines.iter().enumerate() {
-            insert = insert
-                .bind(&id)
-                .bind(line_no as i64)
-                .bind(&line.product_id)
-                .bind(&line.name)
-                .bind(line.price)
-                .bind(&line.image)
-                .bind(&line.category)
-                .bind(line.quantity)
-                .bind(&line.shipping);
-        }
-        insert.execute(&mut *tx).await?;
+        let mut args = AnyArguments::default();
+        add(&mut args, &id)?;
+        add(&mut args, new.user_id)?;
+        add(&mut args, total)?;
+        add(&mut args, new.currency)?;
+        add(&mut args, &new.address)?;
+        add(&mut args, new.shipping.as_str())?;
+        add(&mut args, now)?;
+        // The order's row comes back as `order` reads it, so that it takes no second statement.
+        let order = match self.dialect() {
+            // The order number comes from the sequence, and the lines go in the same statement:
+            // one round trip for the order however many lines.
+            Dialect::Postgres => {
+                let sql = format!(
+                    "WITH o AS ({}), l AS ({}) SELECT * FROM o",
+                    insert_order(postgres::NEXT_ORDER_NUM),
+                    insert_lines(7, lines.len()),
+                );
+                add_lines(&mut args, &id, &lines)?;
+                sqlx::query_as_with::<_, OrderRow, _>(&sql, args)
+                    .fetch_one(&mut *tx)
+                    .await?
+            }
+            // In-process, statements cost no round trip: the number from the counter row,
+            // the order, then all its lines.
+            Dialect::Sqlite => {
+                add(&mut args, sqlite::next_order_num(&mut tx).await?)?;
+                let order = sqlx::query_as_with::<_, OrderRow, _>(&insert_order("$8"), args)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let mut args = AnyArguments::default();
+                add_lines(&mut args, &id, &lines)?;
+                sqlx::query_with(&insert_lines(0, lines.len()), args)
+                    .execute(&mut *tx)
+                    .await?;
+                order
+            }
+        };
         tx.commit().await?;
         metrics::counter!("orders_placed_total").increment(1);
         Ok(OrderRecord { order, lines })
@@ -344,8 +336,8 @@ impl Store {
     /// Up to `n` products that can be bought now, oldest first.
     pub async fn in_stock_products(&self, n: i64) -> Result<Vec<(String, String, i64)>, sqlx::Error> {
         sqlx::query_as(
-            "SELECT id, name, price FROM products WHERE stock IS NULL OR stock > 0 \
-             ORDER BY created_at, id LIMIT $1",
+            "SELECT p.id, p.name, p.price FROM products p JOIN product_stock s ON s.id = p.id \
+             WHERE s.stock IS NULL OR s.stock > 0 ORDER BY p.created_at, p.id LIMIT $1",
         )
         .bind(n)
         .fetch_all(self.pool())
@@ -378,24 +370,74 @@ pub(super) async fn fetch_order_row(
         .await
 }
 
-/// Counted stock is taken by a conditional update, which holds the product's row until the
-/// order commits, so that stock never goes below zero however many orders race.
-const TAKE_COUNTED: &str = "UPDATE products SET stock = stock - $1 \
-     WHERE id = $2 AND stock >= $1 RETURNING name, price, image, category";
+/// `INSERT INTO orders … RETURNING` with the order number `order_num` (a parameter or an
+/// expression), for the seven arguments added in `place_order`.
+fn insert_order(order_num: &str) -> String {
+    format!(
+        "INSERT INTO orders (id, order_num, user_id, status, total, currency, address, shipping, \
+         created_at, updated_at, version) \
+         VALUES ($1, {order_num}, $2, 'pending', $3, $4, $5, $6, $7, $7, 0) RETURNING {ORDER_RETURNING}"
+    )
+}
 
-/// A product with unlimited stock is only read: its row is neither written nor locked, so
-/// that orders of it never wait for one another. `$2`, as in `TAKE_COUNTED`.
-const READ_UNLIMITED: &str =
-    "SELECT name, price, image, category FROM products WHERE id = $2 AND stock IS NULL";
+/// All the lines of an order in one statement, their parameters after `offset` others.
+fn insert_lines(offset: usize, count: usize) -> String {
+    let values: Vec<String> = (0..count)
+        .map(|i| format!("({})", placeholders(offset + i * 9, 9)))
+        .collect();
+    format!(
+        "INSERT INTO order_lines (order_id, line_no, product_id, name, price, image, category, \
+         quantity, shipping) VALUES {}",
+        values.join(", ")
+    )
+}
 
-/// Both in one statement, for PostgreSQL: one round trip; the read only when the update
-/// took nothing (a test made once, before the read).
+/// The arguments of `insert_lines`.
+fn add_lines<'q>(args: &mut AnyArguments<'q>, id: &'q str, lines: &'q [LineRow]) -> Result<(), sqlx::Error> {
+    for (line_no, line) in lines.iter().enumerate() {
+        add(args, id)?;
+        add(args, line_no as i64)?;
+        add(args, &line.product_id)?;
+        add(args, &line.name)?;
+        add(args, line.price)?;
+        add(args, &line.image)?;
+        add(args, &line.category)?;
+        add(args, line.quantity)?;
+        add(args, &line.shipping)?;
+    }
+    Ok(())
+}
+
+fn add<'q, T>(args: &mut AnyArguments<'q>, value: T) -> Result<(), sqlx::Error>
+where
+    T: 'q + sqlx::Encode<'q, Any> + sqlx::Type<Any>,
+{
+    args.add(value).map_err(sqlx::Error::Encode)
+}
+
+/// Counted stock is taken by a conditional update of `product_stock`, which holds the
+/// product's stock row until the order commits, so that stock never goes below zero however
+/// many orders race. Unlimited stock (null) is neither written nor locked, so that orders of
+/// it never wait for one another.
+const TAKE_COUNTED: &str = "UPDATE product_stock SET stock = stock - $1 WHERE id = $2 AND stock >= $1";
+
+/// The product as it is bought (`$2`), if `{taken}` (its stock was taken) or its stock is
+/// unlimited.
+const READ_BOUGHT: &str = "SELECT p.name, p.price, p.image, p.category FROM products p \
+     WHERE p.id = $2 AND ({taken} OR (SELECT s.stock FROM product_stock s WHERE s.id = $2) IS NULL)";
+
+/// Both in one statement, for PostgreSQL: one round trip; the stock read only when the update
+/// took nothing (a test made once, before the product is read).
 static TAKE_EITHER: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "WITH taken AS ({TAKE_COUNTED}) SELECT name, price, image, category FROM taken \
-         UNION ALL {READ_UNLIMITED} AND NOT EXISTS (SELECT 1 FROM taken)"
+        "WITH taken AS ({TAKE_COUNTED} RETURNING id) {}",
+        READ_BOUGHT.replace("{taken}", "EXISTS (SELECT 1 FROM taken)")
     )
 });
+
+/// The same in two statements, for SQLite, whose writer holds the database meanwhile: `$1`
+/// says whether the update took the stock.
+static READ_TAKEN: LazyLock<String> = LazyLock::new(|| READ_BOUGHT.replace("{taken}", "$1"));
 
 /// Takes a line's stock (or, if unlimited, none) and reads its product as it is bought;
 /// `None` when the product is gone or short of stock.
@@ -405,18 +447,35 @@ async fn take_line(
     product_id: &str,
     quantity: i64,
 ) -> Result<Option<Taken>, sqlx::Error> {
-    let (first, then) = match dialect {
-        // The writer holds the database: the two statements see the same product.
-        Dialect::Sqlite => (TAKE_COUNTED, READ_UNLIMITED),
+    match dialect {
+        Dialect::Sqlite => {
+            let took = sqlx::query(TAKE_COUNTED)
+                .bind(quantity)
+                .bind(product_id)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected()
+                == 1;
+            sqlx::query_as(&READ_TAKEN)
+                .bind(took)
+                .bind(product_id)
+                .fetch_optional(&mut **tx)
+                .await
+        }
         // A product whose stock became unlimited while the statement ran is missed by both
-        // its halves (the update reads the new row, the select the old); a second try, on a
-        // fresh snapshot, takes it.
-        Dialect::Postgres => (TAKE_EITHER.as_str(), TAKE_EITHER.as_str()),
-    };
-    let take = |sql| sqlx::query_as::<_, Taken>(sql).bind(quantity).bind(product_id);
-    match take(first).fetch_optional(&mut **tx).await? {
-        Some(taken) => Ok(Some(taken)),
-        None => take(then).fetch_optional(&mut **tx).await,
+        // its halves (the update reads the new row, the stock read the old); a second try,
+        // on a fresh snapshot, takes it.
+        Dialect::Postgres => {
+            let take = || {
+                sqlx::query_as::<_, Taken>(&TAKE_EITHER)
+                    .bind(quantity)
+                    .bind(product_id)
+            };
+            match take().fetch_optional(&mut **tx).await? {
+                Some(taken) => Ok(Some(taken)),
+                None => take().fetch_optional(&mut **tx).await,
+            }
+        }
     }
 }
 
@@ -428,11 +487,12 @@ async fn missing_or_short(
     product_id: &str,
     wanted: i64,
 ) -> Result<ApiError, sqlx::Error> {
-    let found: Option<(String, Option<i64>)> =
-        sqlx::query_as("SELECT name, stock FROM products WHERE id = $1")
-            .bind(product_id)
-            .fetch_optional(&mut **tx)
-            .await?;
+    let found: Option<(String, Option<i64>)> = sqlx::query_as(
+        "SELECT p.name, s.stock FROM products p JOIN product_stock s ON s.id = p.id WHERE p.id = $1",
+    )
+    .bind(product_id)
+    .fetch_optional(&mut **tx)
+    .await?;
     Ok(match found {
         None => ApiError::BadRequest {
             code: "unknown_product",
@@ -509,7 +569,7 @@ async fn held_lines(tx: &mut Tx, order_id: &str) -> Result<Vec<(String, i64)>, s
 /// Adds the quantities back to products that still exist and count their stock.
 async fn give_back(tx: &mut Tx, lines: &[(String, i64)]) -> Result<(), sqlx::Error> {
     for (product_id, quantity) in lines {
-        sqlx::query("UPDATE products SET stock = stock + $1 WHERE id = $2 AND stock IS NOT NULL")
+        sqlx::query("UPDATE product_stock SET stock = stock + $1 WHERE id = $2 AND stock IS NOT NULL")
             .bind(*quantity)
             .bind(product_id)
             .execute(&mut **tx)

@@ -49,11 +49,14 @@ impl From<ProductRow> for Product {
     }
 }
 
-pub(super) const PRODUCT_COLUMNS: &str = "p.id, p.name, p.price, p.description, p.category, p.image, p.stock, \
+/// A product's columns, its stock from `product_stock` (migration 0105), on the table `p`.
+pub(super) const PRODUCT_COLUMNS: &str = "p.id, p.name, p.price, p.description, p.category, p.image, \
+     (SELECT s.stock FROM product_stock s WHERE s.id = p.id) AS stock, \
      p.stripe_product_id, p.stripe_price_id, p.created_at, p.updated_at, p.version";
 
 /// The same columns for `RETURNING`, which takes no table alias on SQLite.
-const RETURNED_COLUMNS: &str = "id, name, price, description, category, image, stock, \
+const RETURNED_COLUMNS: &str = "id, name, price, description, category, image, \
+     (SELECT s.stock FROM product_stock s WHERE s.id = products.id) AS stock, \
      stripe_product_id, stripe_price_id, created_at, updated_at, version";
 
 /// Why an update was refused for its version.
@@ -132,18 +135,25 @@ impl Store {
         };
         let name = changes.name.unwrap_or(current.name);
         let description = changes.description.unwrap_or(current.description);
-        let stock = changes.stock.unwrap_or(current.stock);
+        // Stock is written only when it is changed: orders take from it meanwhile, and
+        // writing back the stock read above would give back what they took.
+        if let Some(stock) = changes.stock {
+            sqlx::query("UPDATE product_stock SET stock = $1 WHERE id = $2")
+                .bind(stock)
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
         let row: Option<ProductRow> = sqlx::query_as(&format!(
             "UPDATE products SET name = $1, price = $2, description = $3, category = $4, image = $5, \
-             stock = $6, search_text = $7, updated_at = $8, stripe_price_id = $9, version = version + 1 \
-             WHERE id = $10 AND version = $11 RETURNING {RETURNED_COLUMNS}"
+             search_text = $6, updated_at = $7, stripe_price_id = $8, version = version + 1 \
+             WHERE id = $9 AND version = $10 RETURNING {RETURNED_COLUMNS}"
         ))
         .bind(&name)
         .bind(changes.price.unwrap_or(current.price))
         .bind(&description)
         .bind(&category)
         .bind(changes.image.unwrap_or(current.image))
-        .bind(stock)
         .bind(search_text(&name, &description))
         .bind(now_millis().max(current.updated_at))
         .bind(changes.stripe_price_id.or(current.stripe_price_id))
@@ -770,10 +780,11 @@ struct GenerationRow {
 fn after_condition(query: &ProductQuery, t: &str, param: usize) -> String {
     let sort = &query.sort;
     format!(
-        "({}) {} (SELECT {} FROM products q WHERE q.id = ${param})",
+        "({}) {} (SELECT {} FROM {} q WHERE q.id = ${param})",
         sort_keys(sort.field, t).join(", "),
         if sort.descending { "<" } else { ">" },
         sort_keys(sort.field, "q").join(", "),
+        sort_table(sort.field),
     )
 }
 
@@ -788,7 +799,7 @@ fn order_by(query: &ProductQuery, t: &str) -> String {
 }
 
 /// The table whose index holds a sort's order: stock's is a table of its own, which orders
-/// update instead of an index of `products` (migration 0104); it has the product's `id`,
+/// update instead of `products` (migrations 0104 and 0105); it has the product's `id`,
 /// `category` and `stock`.
 pub(super) fn sort_table(field: SortField) -> &'static str {
     match field {
@@ -814,21 +825,26 @@ fn sort_keys(field: SortField, t: &str) -> Vec<String> {
         .collect()
 }
 
-/// Inserts one product with a new id, in `category` as stored.
+/// Inserts one product with a new id, in `category` as stored, and its stock.
 async fn insert_product(tx: &mut Tx, new: &NewProduct, category: &str) -> Result<ProductRow, sqlx::Error> {
-    let now = now_millis();
+    let (id, now) = (ObjectId::new().to_string(), now_millis());
+    sqlx::query("INSERT INTO product_stock (id, category, stock) VALUES ($1, $2, $3)")
+        .bind(&id)
+        .bind(category)
+        .bind(new.stock)
+        .execute(&mut **tx)
+        .await?;
     sqlx::query_as(&format!(
-        "INSERT INTO products (id, name, price, description, category, image, stock, \
+        "INSERT INTO products (id, name, price, description, category, image, \
          search_text, created_at, updated_at, version) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, 0) RETURNING {RETURNED_COLUMNS}"
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, 0) RETURNING {RETURNED_COLUMNS}"
     ))
-    .bind(ObjectId::new().to_string())
+    .bind(&id)
     .bind(&new.name)
     .bind(new.price)
     .bind(&new.description)
     .bind(category)
     .bind(&new.image)
-    .bind(new.stock)
     .bind(search_text(&new.name, &new.description))
     .bind(now)
     .fetch_one(&mut **tx)

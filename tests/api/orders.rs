@@ -812,6 +812,35 @@ async fn unlimited_stock_never_runs_out_however_many_orders_race(app: TestApp) {
     assert_eq!(all.header("x-total-count"), Some("15"));
 }
 
+/// An admin's change that does not name the stock leaves it as the orders of that moment
+/// left it: none of the units they took comes back.
+async fn editing_a_product_gives_back_none_of_the_stock_racing_orders_took(app: TestApp) {
+    let admin = app.admin().await;
+    let product = app.product(&admin, "Busy", 100, Some(50)).await["_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (customer, _) = app.customer("Racer").await;
+    let orders = (0..20).map(|_| {
+        let req = app
+            .client
+            .post(format!("{}/orders", app.base))
+            .bearer_auth(&customer)
+            .json(&json!({"items": [{"product_id": product, "quantity": 1}]}));
+        async move { req.send().await.unwrap().status() }
+    });
+    let edits = async {
+        for price in 101..121 {
+            let path = format!("/products/{product}");
+            let reply = app.put(&path, Some(&admin), json!({ "price": price })).await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        }
+    };
+    let (statuses, ()) = tokio::join!(futures::future::join_all(orders), edits);
+    assert!(statuses.iter().all(|s| *s == StatusCode::CREATED), "{statuses:?}");
+    assert_eq!(app.stock_of(&product).await, 30);
+}
+
 async fn one_idempotency_key_sent_twenty_times_at_once_places_one_order(app: TestApp) {
     let s = app.shop(Some(100)).await;
     let body = json!({"items": [{"product_id": s.product, "quantity": 1}]});
@@ -932,6 +961,7 @@ on_both!(
     api_key_scopes_limit_order_access,
     sixty_racing_orders_for_ten_units_sell_exactly_ten,
     unlimited_stock_never_runs_out_however_many_orders_race,
+    editing_a_product_gives_back_none_of_the_stock_racing_orders_took,
     one_idempotency_key_sent_twenty_times_at_once_places_one_order,
     a_replayed_key_returns_the_first_reply_and_places_nothing,
     a_replayed_key_replays_a_refusal_too_and_works_on_every_placing_post,

@@ -335,7 +335,7 @@ async fn order_load(
 /// Initial stock = stock left + the quantities held by orders that are not cancelled.
 async fn assert_stock_adds_up(app: &TestApp, products: &[String], initial: i64) {
     for product in products {
-        let left: i64 = sqlx::query_scalar("SELECT stock FROM products WHERE id = $1")
+        let left: i64 = sqlx::query_scalar("SELECT stock FROM product_stock WHERE id = $1")
             .bind(product)
             .fetch_one(app.store.pool())
             .await
