@@ -382,38 +382,38 @@ rss_summary() {
 
 # The statements POST /orders sends for an order (see `Store::place_order` and `TAKE_EITHER`
 # in src/store/orders.rs), played by pgbench on shopd's own database, with shopd stopped: the
-# rate the database gives that transaction without HTTP. 60 scripts, each an order of 1–3 of
-# the products with unlimited stock.
+# rate the database gives that transaction without HTTP. order_sql_runs SIZE NAME FILE: 60
+# scripts, each an order of 1–3 of the products listed in $WORK/FILE; one statement per line
+# (stock taken, product read), then the order and its lines in one statement.
 order_sql_runs() {
-    local size=$1 url dir=$WORK/order-sql customer
+    local size=$1 name=$2 products=$3 url dir=$WORK/order-sql customer
     url=$(database_url postgres)
     customer=$(psql -Atq "$url" -c "SELECT id FROM users WHERE email = 'customer@bench.example.com'")
     rm -rf "$dir"
     mkdir -p "$dir"
     for n in $(seq 1 60); do
-        mapfile -t picked < <(shuf -n "$(shuf -i 1-3 -n 1)" "$WORK/order-products" | sort)
+        mapfile -t picked < <(shuf -n "$(shuf -i 1-3 -n 1)" "$WORK/$products" | sort)
         {
             echo 'BEGIN;'
             local q
             for id in "${picked[@]}"; do
                 q=$((1 + RANDOM % 3))
-                echo "WITH taken AS (UPDATE products SET stock = stock - $q WHERE id = '$id' AND stock >= $q RETURNING name, price, image, category) SELECT name, price, image, category FROM taken UNION ALL SELECT name, price, image, category FROM products WHERE id = '$id' AND stock IS NULL AND NOT EXISTS (SELECT 1 FROM taken);"
+                echo "WITH taken AS (UPDATE product_stock SET stock = stock - $q WHERE id = '$id' AND stock >= $q RETURNING id) SELECT p.name, p.price, p.image, p.category FROM products p WHERE p.id = '$id' AND (EXISTS (SELECT 1 FROM taken) OR (SELECT s.stock FROM product_stock s WHERE s.id = '$id') IS NULL);"
             done
-            echo "INSERT INTO orders (id, order_num, user_id, status, total, currency, address, shipping, created_at, updated_at, version) VALUES (substr(md5(random()::text), 1, 24), nextval('order_num_seq'), '$customer', 'pending', 5000, 'usd', NULL, 'Regular', 1700000000000, 1700000000000, 0) RETURNING id, order_num, user_id, (SELECT u.name FROM users u WHERE u.id = orders.user_id) AS user_name, (SELECT u.email FROM users u WHERE u.id = orders.user_id) AS user_email, status, total, currency, address, shipping, created_at, updated_at, version, payment_provider, payment_session, payment_url, client_secret, payment_expires_at \\gset"
             local values=() i=0
             for id in "${picked[@]}"; do
-                values+=("(:id, $i, '$id', 'Bench Set', 1100, 'https://images.example.com/bench/1.webp', 'Technic', 1, 'Regular')")
+                values+=("((SELECT id FROM new_id), $i, '$id', 'Bench Set', 1100, 'https://images.example.com/bench/1.webp', 'Technic', 1, 'Regular')")
                 i=$((i + 1))
             done
             local joined
             joined=$(IFS=,; echo "${values[*]}")
-            echo "INSERT INTO order_lines (order_id, line_no, product_id, name, price, image, category, quantity, shipping) VALUES $joined;"
+            echo "WITH new_id AS (SELECT substr(md5(random()::text), 1, 24) AS id), o AS (INSERT INTO orders (id, order_num, user_id, status, total, currency, address, shipping, created_at, updated_at, version) VALUES ((SELECT id FROM new_id), nextval('order_num_seq'), '$customer', 'pending', 5000, 'usd', NULL, 'Regular', 1700000000000, 1700000000000, 0) RETURNING id, order_num, user_id, (SELECT u.name FROM users u WHERE u.id = orders.user_id) AS user_name, (SELECT u.email FROM users u WHERE u.id = orders.user_id) AS user_email, status, total, currency, address, shipping, created_at, updated_at, version, payment_provider, payment_session, payment_url, client_secret, payment_expires_at), l AS (INSERT INTO order_lines (order_id, line_no, product_id, name, price, image, category, quantity, shipping) VALUES $joined) SELECT * FROM o;"
             echo 'COMMIT;'
         } > "$dir/order-$n.sql"
     done
     local files=()
     for f in "$dir"/order-*.sql; do files+=(-f "$f"); done
-    pgbench_record "$size" "order statements" "$url" -M prepared "${files[@]}"
+    pgbench_record "$size" "$name" "$url" -M prepared "${files[@]}"
 }
 
 # pgbench_record SIZE NAME URL FLAGS...: RUNS runs of pgbench with those flags against URL,
@@ -490,7 +490,8 @@ for backend in $BACKENDS; do
     fi
     stop_shopd
     if [ "$backend" = postgres ]; then
-        order_sql_runs "$size"
+        order_sql_runs "$size" "order statements" order-products
+        order_sql_runs "$size" "order statements, counted stock" counted-products
         pgbench_runs "$size"
     fi
 done
