@@ -398,15 +398,15 @@ impl Store {
         needle: &str,
     ) -> Result<ProductPage, ApiError> {
         let (table, filter) = self.search_matches(needle, categories);
-        // MATERIALIZED keeps PostgreSQL from walking a sort index and testing every product
-        // against the search, which it may prefer for a short LIMIT and which is far slower
-        // when matches are few.
         // A sort by stock sorts every match by it; other sorts read the stock of the page's
         // rows alone.
         let (columns, stock) = match query.sort.field {
             SortField::Stock => (PRODUCT_COLUMNS, PageStock::InHead),
             _ => (PAGE_COLUMNS, PageStock::OfKept),
         };
+        // MATERIALIZED keeps PostgreSQL from walking a sort index and testing every product
+        // against the search, which it may prefer for a short LIMIT and which is far slower
+        // when matches are few.
         let matches = format!(
             "WITH m AS MATERIALIZED (SELECT {columns} FROM {table} {})",
             filter.where_clause()

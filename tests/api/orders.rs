@@ -821,14 +821,8 @@ async fn editing_a_product_gives_back_none_of_the_stock_racing_orders_took(app: 
         .unwrap()
         .to_string();
     let (customer, _) = app.customer("Racer").await;
-    let orders = (0..20).map(|_| {
-        let req = app
-            .client
-            .post(format!("{}/orders", app.base))
-            .bearer_auth(&customer)
-            .json(&json!({"items": [{"product_id": product, "quantity": 1}]}));
-        async move { req.send().await.unwrap().status() }
-    });
+    let body = json!({"items": [{"product_id": product, "quantity": 1}]});
+    let orders = (0..20).map(|_| app.post("/orders", Some(&customer), body.clone()));
     let edits = async {
         for price in 101..121 {
             let path = format!("/products/{product}");
@@ -836,7 +830,8 @@ async fn editing_a_product_gives_back_none_of_the_stock_racing_orders_took(app: 
             assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
         }
     };
-    let (statuses, ()) = tokio::join!(futures::future::join_all(orders), edits);
+    let (replies, ()) = tokio::join!(futures::future::join_all(orders), edits);
+    let statuses: Vec<StatusCode> = replies.iter().map(|r| r.status).collect();
     assert!(statuses.iter().all(|s| *s == StatusCode::CREATED), "{statuses:?}");
     assert_eq!(app.stock_of(&product).await, 30);
 }
