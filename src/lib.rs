@@ -55,9 +55,9 @@ pub async fn build_state(config: ServeConfig, store: Store) -> anyhow::Result<Ap
     http::health::metrics_handle();
     Ok(AppState {
         store,
-        tokens,
+        tokens: Arc::new(tokens),
         config: Arc::new(config),
-        payments,
+        payments: Arc::new(payments),
     })
 }
 

@@ -37,13 +37,15 @@ use crate::store::Store;
 pub use docs::ApiDoc;
 
 /// What every handler can reach. Holds no data of its own: all state is in the database,
-/// so that several processes can serve one PostgreSQL.
+/// so that several processes can serve one PostgreSQL. axum clones it for every handler and
+/// middleware a request passes, so each part is behind an `Arc`: a clone is a few counts, not
+/// a copy of the signing keys.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
-    pub tokens: Tokens,
+    pub tokens: Arc<Tokens>,
     pub config: Arc<ServeConfig>,
-    pub payments: Payments,
+    pub payments: Arc<Payments>,
 }
 
 /// `{"message": "..."}`, the seeds' reply to deletes.
