@@ -57,7 +57,6 @@ enum AdminCommand {
 }
 
 pub fn main() -> ExitCode {
-    return_large_blocks_to_the_os();
     let cli = Cli::parse();
     let format = match &cli.command {
         Command::Serve(config) => config.log_format,
@@ -76,20 +75,6 @@ pub fn main() -> ExitCode {
         Err(e) => {
             eprintln!("shopd: {e:#}");
             ExitCode::FAILURE
-        }
-    }
-}
-
-/// Argon2id takes a 19 MiB block for each password it hashes. glibc's mmap threshold grows
-/// to fit the first such block, after which every later one comes from a thread's heap and
-/// stays there when freed: the benchmark saw shopd grow by about 19 MiB a login, to well
-/// over 100 MiB. A fixed threshold keeps large blocks mapped apart and unmapped when freed.
-fn return_large_blocks_to_the_os() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        // SAFETY: mallopt only sets an allocator parameter, before any other thread exists.
-        unsafe {
-            libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
         }
     }
 }
