@@ -118,6 +118,35 @@ async fn totals_stay_exact_as_products_come_go_and_change_category(app: TestApp)
     assert_eq!(total("category=Technic").await, 10);
 }
 
+/// The last page holds what is left; a page at or past the end is empty and still counts
+/// every product, in the whole list and in one category, including one just added.
+async fn a_page_past_the_end_is_empty_and_keeps_the_total(app: TestApp) {
+    let admin = products_with_ties(&app).await;
+    let page = |query: String| {
+        let app = &app;
+        async move {
+            let reply = app.get(&format!("/products?{query}"), None).await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+            let body = reply.json();
+            (ids(&body).len(), body["total"].clone())
+        }
+    };
+    assert_eq!(page("limit=3&page=3".into()).await, (1, json!(7)));
+    assert_eq!(page("limit=7&page=2".into()).await, (0, json!(7)));
+    assert_eq!(page("limit=3&page=4".into()).await, (0, json!(7)));
+    assert_eq!(
+        page("limit=20&page=5000&category=Star%20Wars".into()).await,
+        (0, json!(7))
+    );
+    assert_eq!(
+        page("limit=3&page=2&category=Technic".into()).await,
+        (0, json!(0))
+    );
+    app.product(&admin, "eta", 300, Some(1)).await;
+    assert_eq!(page("limit=7&page=2".into()).await, (1, json!(8)));
+    assert_eq!(page("limit=8&page=2&sort=price".into()).await, (0, json!(8)));
+}
+
 /// A search counts all its matches whatever page is asked for, in one category, in several
 /// or in all, and sorts the page out of the matches alone.
 async fn a_search_counts_every_match_on_any_page(app: TestApp) {
@@ -679,4 +708,5 @@ on_both!(
     walking_with_after_visits_every_product_once_in_every_sort,
     after_is_refused_with_a_page_or_when_it_names_no_product,
     totals_stay_exact_as_products_come_go_and_change_category,
+    a_page_past_the_end_is_empty_and_keeps_the_total,
 );
