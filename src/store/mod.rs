@@ -139,7 +139,12 @@ impl Store {
     /// Applies the migrations of this store's dialect that have not run yet.
     pub async fn migrate(&self) -> anyhow::Result<()> {
         match self.dialect {
-            Dialect::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.pool).await?,
+            Dialect::Sqlite => {
+                sqlx::migrate!("migrations/sqlite").run(&self.pool).await?;
+                // A database analyzed by an earlier version keeps samples that slow the
+                // reads by id down (see `forget_unique_samples`).
+                sqlite::forget_unique_samples(&mut *self.pool.acquire().await?).await?;
+            }
             Dialect::Postgres => sqlx::migrate!("migrations/postgres").run(&self.pool).await?,
         }
         Ok(())
