@@ -100,7 +100,9 @@ def main():
       f"`--latency-correction`, {args.connections} connections, {args.scale_duration} s a run), "
       f"both pinned to CPU {args.load_cpu} with `taskset`, as is pgbench; shopd and PostgreSQL are "
       "not pinned and share the machine's cores with them. shopd runs with `RUST_LOG=warn` (no "
-      "line per request). Figures are requests per second and latencies in milliseconds.")
+      "line per request). The two figures of each target's ratio are measured by turns, one run of "
+      "each a round, so that both meet the machine in the same state. Figures are requests per "
+      "second and latencies in milliseconds.")
     w("")
 
     # ---- the scenarios at the largest catalogue

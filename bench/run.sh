@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark of shopd: one command, both databases, and the ceilings to compare with
-# (pgbench on the same PostgreSQL, shopd's own /healthz) measured in the same run.
+# (pgbench on the same PostgreSQL, shopd's own /healthz) measured in the same run, by turns
+# with the scenarios they are compared with.
 #
 #   bash bench/run.sh           full run: 10 k, 100 k and 1 M products, 3 runs a figure,
 #                               a 5-minute soak for memory; writes BENCHMARKS.md (22–28 min)
@@ -297,30 +298,49 @@ with open(sys.argv[1], "a") as ids, open(sys.argv[2], "a") as needles:
 
 record() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >> "$RESULTS"; }
 
-# wrk_runs BACKEND SIZE SCENARIO REQUEST-FILE DURATION: closed-loop throughput, RUNS times.
+# wrk_run BACKEND SIZE SCENARIO REQUEST-FILE DURATION RUN: one closed-loop run, recorded as
+# run number RUN.
+wrk_run() {
+    local backend=$1 size=$2 scenario=$3 file=$4 duration=$5 run=$6 line
+    kill -0 "$SHOPD_PID" 2>/dev/null || die "shopd is gone (during $scenario)"
+    line=$(BENCH_REQUESTS=$WORK/$file $PIN wrk -t1 -c"$CONNECTIONS" -d"${duration}s" \
+        -s "$ROOT/bench/requests.lua" "$BASE" | grep '^BENCH ') || die "wrk failed on $scenario"
+    eval "local ${line#BENCH }"
+    local errors=$((status_errors + socket_errors))
+    local rps
+    rps=$(awk -v r="$requests" -v d="$duration_us" 'BEGIN{printf "%.0f", r / (d / 1e6)}')
+    record "$backend" "$size" "$scenario" wrk "$run" "$rps" \
+        "$(awk -v x="$p50_us" 'BEGIN{printf "%.2f", x/1000}')" \
+        "$(awk -v x="$p99_us" 'BEGIN{printf "%.2f", x/1000}')" "$errors"
+    log "$backend $size $scenario run $run: $rps req/s, p99 $((p99_us / 1000)) ms, $errors errors"
+    # A wrong status is a failure; so is any error in a smoke run. Elsewhere a request
+    # that times out (no answer within wrk's 2 s) is a measurement: recorded, reported.
+    if [ "$requests" -eq 0 ] || [ "$status_errors" -gt 0 ] ||
+        { [ "$errors" -gt 0 ] && [ "$MODE" = smoke ]; }; then
+        die "$scenario: $requests requests, $errors errors (see $OUT/shopd-$backend.log)"
+    fi
+    if [ "$socket_errors" -gt 0 ]; then
+        log "WARNING: $scenario: $socket_errors requests timed out; recorded"
+    fi
+}
+
+# wrk_runs BACKEND SIZE SCENARIO REQUEST-FILE DURATION: RUNS closed-loop runs in a row.
 wrk_runs() {
-    local backend=$1 size=$2 scenario=$3 file=$4 duration=$5 line
     for run in $(seq 1 "$RUNS"); do
-        kill -0 "$SHOPD_PID" 2>/dev/null || die "shopd is gone (during $scenario)"
-        line=$(BENCH_REQUESTS=$WORK/$file $PIN wrk -t1 -c"$CONNECTIONS" -d"${duration}s" \
-            -s "$ROOT/bench/requests.lua" "$BASE" | grep '^BENCH ') || die "wrk failed on $scenario"
-        eval "local ${line#BENCH }"
-        local errors=$((status_errors + socket_errors))
-        local rps
-        rps=$(awk -v r="$requests" -v d="$duration_us" 'BEGIN{printf "%.0f", r / (d / 1e6)}')
-        record "$backend" "$size" "$scenario" wrk "$run" "$rps" \
-            "$(awk -v x="$p50_us" 'BEGIN{printf "%.2f", x/1000}')" \
-            "$(awk -v x="$p99_us" 'BEGIN{printf "%.2f", x/1000}')" "$errors"
-        log "$backend $size $scenario run $run: $rps req/s, p99 $((p99_us / 1000)) ms, $errors errors"
-        # A wrong status is a failure; so is any error in a smoke run. Elsewhere a request
-        # that times out (no answer within wrk's 2 s) is a measurement: recorded, reported.
-        if [ "$requests" -eq 0 ] || [ "$status_errors" -gt 0 ] ||
-            { [ "$errors" -gt 0 ] && [ "$MODE" = smoke ]; }; then
-            die "$scenario: $requests requests, $errors errors (see $OUT/shopd-$backend.log)"
-        fi
-        if [ "$socket_errors" -gt 0 ]; then
-            log "WARNING: $scenario: $socket_errors requests timed out; recorded"
-        fi
+        wrk_run "$@" "$run"
+    done
+}
+
+# by_turns STEP...: RUNS rounds, each running every STEP (a command, evaluated with $run set
+# to the round's number) in turn. The two figures of a target's ratio are measured this way:
+# a shared machine's speed drifts over minutes, so a ceiling measured a quarter of an hour
+# before or after its scenario tells more of the drift than of shopd.
+by_turns() {
+    local run step
+    for run in $(seq 1 "$RUNS"); do
+        for step in "$@"; do
+            eval "$step"
+        done
     done
 }
 
@@ -381,12 +401,12 @@ rss_summary() {
 }
 
 # The statements POST /orders sends for an order (see `Store::place_order` and `TAKE_EITHER`
-# in src/store/orders.rs), played by pgbench on shopd's own database, with shopd stopped: the
-# rate the database gives that transaction without HTTP. order_sql_runs SIZE NAME FILE: 60
-# scripts, each an order of 1–3 of the products listed in $WORK/FILE; one statement per line
-# (stock taken, product read), then the order and its lines in one statement.
-order_sql_runs() {
-    local size=$1 name=$2 products=$3 url dir=$WORK/order-sql customer
+# in src/store/orders.rs), played by pgbench on shopd's own database while shopd waits idle:
+# the rate the database gives that transaction without HTTP. order_sql_scripts FILE DIR: writes
+# 60 scripts to DIR, each an order of 1–3 of the products listed in $WORK/FILE; one statement
+# per line (stock taken, product read), then the order and its lines in one statement.
+order_sql_scripts() {
+    local products=$1 dir=$2 url customer
     url=$(database_url postgres)
     customer=$(psql -Atq "$url" -c "SELECT id FROM users WHERE email = 'customer@bench.example.com'")
     rm -rf "$dir"
@@ -411,34 +431,33 @@ order_sql_runs() {
             echo 'COMMIT;'
         } > "$dir/order-$n.sql"
     done
-    local files=()
+}
+
+# pgbench_run SIZE NAME RUN URL FLAGS...: one run of pgbench with those flags against URL,
+# with the run's client count, recorded as "pgbench NAME", run number RUN.
+pgbench_run() {
+    local size=$1 name=$2 run=$3 url=$4 line tps
+    shift 4
+    line=$($PIN pgbench "$@" -n -c "$CONNECTIONS" -j 1 -T "$DURATION" "$url" 2>/dev/null |
+        grep -E '^tps = ' | head -1) || die "pgbench $name failed"
+    tps=$(echo "$line" | awk '{printf "%.0f", $3}')
+    record postgres "$size" "pgbench $name" pgbench "$run" "$tps" "" "" 0
+    log "pgbench $name run $run: $tps tps"
+}
+
+# order_sql_run SIZE NAME RUN DIR: one run of pgbench playing the order scripts in DIR.
+order_sql_run() {
+    local size=$1 name=$2 run=$3 dir=$4 files=() f
     for f in "$dir"/order-*.sql; do files+=(-f "$f"); done
-    pgbench_record "$size" "$name" "$url" -M prepared "${files[@]}"
+    pgbench_run "$size" "$name" "$run" "$(database_url postgres)" -M prepared "${files[@]}"
 }
 
-# pgbench_record SIZE NAME URL FLAGS...: RUNS runs of pgbench with those flags against URL,
-# with the run's client count, each recorded as "pgbench NAME".
-pgbench_record() {
-    local size=$1 name=$2 url=$3 line tps
-    shift 3
-    for run in $(seq 1 "$RUNS"); do
-        line=$($PIN pgbench "$@" -n -c "$CONNECTIONS" -j 1 -T "$DURATION" "$url" 2>/dev/null |
-            grep -E '^tps = ' | head -1) || die "pgbench $name failed"
-        tps=$(echo "$line" | awk '{printf "%.0f", $3}')
-        record postgres "$size" "pgbench $name" pgbench "$run" "$tps" "" "" 0
-        log "pgbench $name run $run: $tps tps"
-    done
-}
-
-pgbench_runs() {
-    local size=$1 url=$PG_BASE/shopd_bench_pgbench
+# pgbench's own tables, in a database of their own, for the built-in scripts.
+PGBENCH_URL=$PG_BASE/shopd_bench_pgbench
+pgbench_init() {
     drop_pg shopd_bench_pgbench
     psql -q "$PG_BASE/postgres" -c "CREATE DATABASE shopd_bench_pgbench" >/dev/null
-    pgbench -i -q -s "$PGSCALE" "$url" >/dev/null 2>&1 || die "pgbench -i failed"
-    pgbench_record "$size" select-only-prepared "$url" -S -M prepared
-    pgbench_record "$size" select-only-simple "$url" -S -M simple
-    pgbench_record "$size" tpcb-like-prepared "$url" -M prepared
-    drop_pg shopd_bench_pgbench
+    pgbench -i -q -s "$PGSCALE" "$PGBENCH_URL" >/dev/null 2>&1 || die "pgbench -i failed"
 }
 
 # ---- the run -------------------------------------------------------------------------------
@@ -470,13 +489,30 @@ for backend in $BACKENDS; do
         largest=$size
     done
     size=$largest
-    wrk_runs "$backend" "$size" healthz healthz.req "$DURATION"
-    wrk_runs "$backend" "$size" "product by id" by-id.req "$DURATION"
+    # The targets' ratios: each scenario by turns with what it is compared with (see by_turns).
+    if [ "$backend" = postgres ]; then
+        pgbench_init
+        order_sql_scripts order-products "$WORK/order-sql"
+        order_sql_scripts counted-products "$WORK/order-sql-counted"
+        by_turns 'wrk_run "$backend" "$size" healthz healthz.req "$DURATION" "$run"' \
+            'wrk_run "$backend" "$size" "product by id" by-id.req "$DURATION" "$run"' \
+            'pgbench_run "$size" select-only-prepared "$run" "$PGBENCH_URL" -S -M prepared' \
+            'pgbench_run "$size" select-only-simple "$run" "$PGBENCH_URL" -S -M simple'
+        by_turns 'wrk_run "$backend" "$size" "place order (1-3 lines)" orders-post.req "$DURATION" "$run"' \
+            'pgbench_run "$size" tpcb-like-prepared "$run" "$PGBENCH_URL" -M prepared' \
+            'order_sql_run "$size" "order statements" "$run" "$WORK/order-sql"' \
+            'wrk_run "$backend" "$size" "place order, counted stock" orders-post-counted.req "$DURATION" "$run"' \
+            'order_sql_run "$size" "order statements, counted stock" "$run" "$WORK/order-sql-counted"'
+        drop_pg shopd_bench_pgbench
+    else
+        by_turns 'wrk_run "$backend" "$size" healthz healthz.req "$DURATION" "$run"' \
+            'wrk_run "$backend" "$size" "product by id" by-id.req "$DURATION" "$run"'
+        wrk_runs "$backend" "$size" "place order (1-3 lines)" orders-post.req "$DURATION"
+        wrk_runs "$backend" "$size" "place order, counted stock" orders-post-counted.req "$DURATION"
+    fi
     wrk_runs "$backend" "$size" list list.req "$DURATION"
     wrk_runs "$backend" "$size" search search.req "$DURATION"
     wrk_runs "$backend" "$size" "orders of a customer (50)" orders-list.req "$DURATION"
-    wrk_runs "$backend" "$size" "place order (1-3 lines)" orders-post.req "$DURATION"
-    wrk_runs "$backend" "$size" "place order, counted stock" orders-post-counted.req "$DURATION"
     start_sampler "$WORK/rss-mixed-$backend"
     wrk_runs "$backend" "$size" "mixed 80/15/5" mixed.req "$DURATION"
     stop_sampler
@@ -489,11 +525,6 @@ for backend in $BACKENDS; do
         rss_summary "$backend" "$size" "soak mixed ${SOAK}s" "$WORK/rss-soak-$backend"
     fi
     stop_shopd
-    if [ "$backend" = postgres ]; then
-        order_sql_runs "$size" "order statements" order-products
-        order_sql_runs "$size" "order statements, counted stock" counted-products
-        pgbench_runs "$size"
-    fi
 done
 
 REPORT=$ROOT/BENCHMARKS.md
