@@ -70,7 +70,11 @@ impl Default for ObjectId {
 
 impl fmt::Display for ObjectId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&hex::encode(self.0))
+        // On the stack: `hex::encode` builds a String a char at a time, and ids are written
+        // on every request (its request id, the product read).
+        let mut text = [0u8; 24];
+        hex::encode_to_slice(self.0, &mut text).expect("24 bytes hold 12 in hex");
+        f.write_str(std::str::from_utf8(&text).expect("hex is ASCII"))
     }
 }
 
