@@ -1,5 +1,6 @@
 //! Background upkeep, in every process: cancel orders whose payment session expired (giving
-//! their stock back) and forget expired idempotency keys and login failures. Safe with
+//! their stock back), forget expired idempotency keys and login failures, and keep the
+//! planner's statistics fresh where PostgreSQL's autovacuum is off. Safe with
 //! several processes on one database: each cancel is guarded by the order's status, so only
 //! one process moves an order and its stock comes back once.
 
@@ -33,6 +34,13 @@ pub async fn run(state: AppState) {
                     Ok(n) if n > 0 => tracing::debug!(rows = n, "pruned expired keys and login failures"),
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "pruning failed; will retry"),
+                }
+                match state.store.refresh_statistics().await {
+                    Ok(tables) if !tables.is_empty() => {
+                        tracing::info!(?tables, "analyzed tables that had grown: the server's autovacuum is off");
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "analyzing grown tables failed; will retry"),
                 }
             }
         }

@@ -175,6 +175,19 @@ impl Store {
         }
     }
 
+    /// Stands in for autovacuum's analyze where the server has it off (as a benchmark
+    /// machine may): the planner needs to know how many rows the tables that grow hold. With
+    /// no statistics it guesses that each of 50 order ids matches 0.5 % of `order_lines`, and
+    /// a customer's 50 orders were read by scanning the whole table: 28 req/s instead of
+    /// about 2,000 once 180 k orders had been placed. Returns the tables it analyzed.
+    /// (SQLite's planner takes an index for such reads without statistics.)
+    pub async fn refresh_statistics(&self) -> Result<Vec<String>, sqlx::Error> {
+        match self.dialect {
+            Dialect::Postgres => postgres::refresh_statistics(&self.pool).await,
+            Dialect::Sqlite => Ok(Vec::new()),
+        }
+    }
+
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
     }

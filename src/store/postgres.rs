@@ -52,3 +52,21 @@ pub(super) async fn finish_bulk_insert(pool: &AnyPool) -> Result<(), sqlx::Error
         .await
         .map(|_| ())
 }
+
+/// The tables of shopd's schema whose statistics are stale by autovacuum's own rule (more
+/// rows changed since they were last analyzed than 50 and a tenth of the table), if the
+/// server's autovacuum is off; none when it is on.
+const STALE_TABLES: &str = "SELECT quote_ident(s.relname) FROM pg_stat_user_tables s \
+     JOIN pg_class c ON c.oid = s.relid \
+     WHERE current_setting('autovacuum') = 'off' AND s.schemaname = current_schema() \
+     AND s.n_mod_since_analyze > 50 + 0.1 * greatest(c.reltuples, 0) \
+     ORDER BY s.relname";
+
+/// Analyzes the tables `STALE_TABLES` names; returns their names.
+pub(super) async fn refresh_statistics(pool: &AnyPool) -> Result<Vec<String>, sqlx::Error> {
+    let stale: Vec<String> = sqlx::query_scalar(STALE_TABLES).fetch_all(pool).await?;
+    for table in &stale {
+        sqlx::query(&format!("ANALYZE {table}")).execute(pool).await?;
+    }
+    Ok(stale)
+}

@@ -925,7 +925,59 @@ async fn a_replayed_key_replays_a_refusal_too_and_works_on_every_placing_post(ap
     );
 }
 
+/// Where PostgreSQL's autovacuum is off, the upkeep analyzes the tables that grew (past 50
+/// rows and a tenth of the table), and only those; where it is on, or on SQLite, it leaves
+/// them alone.
+async fn tables_that_grew_are_analyzed_only_where_autovacuum_is_off(app: TestApp) {
+    let shop = app.shop(None).await;
+    for _ in 0..60 {
+        let body = json!({"items": [{"product_id": shop.product, "quantity": 1}]});
+        assert_eq!(
+            app.post("/orders", Some(&shop.ann), body).await.status,
+            StatusCode::CREATED
+        );
+    }
+    if app.store.dialect() == shopd::store::Dialect::Sqlite {
+        assert!(app.store.refresh_statistics().await.unwrap().is_empty());
+        return;
+    }
+    let autovacuum: String = sqlx::query_scalar("SELECT current_setting('autovacuum')")
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    // The counts of changed rows reach the statistics views within a second or so.
+    let mut analyzed = Vec::new();
+    for _ in 0..50 {
+        analyzed = app.store.refresh_statistics().await.unwrap();
+        if !analyzed.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    if autovacuum == "on" {
+        assert!(analyzed.is_empty(), "{analyzed:?}");
+        return;
+    }
+    assert!(analyzed.contains(&"orders".to_string()), "{analyzed:?}");
+    assert!(analyzed.contains(&"order_lines".to_string()), "{analyzed:?}");
+    // Fewer than 50 rows changed elsewhere: not analyzed.
+    assert!(!analyzed.contains(&"categories".to_string()), "{analyzed:?}");
+    let last: Option<String> = sqlx::query_scalar(
+        "SELECT last_analyze::text FROM pg_stat_user_tables WHERE relname = 'order_lines'",
+    )
+    .fetch_one(app.store.pool())
+    .await
+    .unwrap();
+    assert!(last.is_some());
+    let again = app.store.refresh_statistics().await.unwrap();
+    assert!(
+        !again.contains(&"orders".to_string()),
+        "analyzed twice: {again:?}"
+    );
+}
+
 on_both!(
+    tables_that_grew_are_analyzed_only_where_autovacuum_is_off,
     placing_an_order_returns_201_in_the_seed_shape_with_a_location,
     prices_come_from_the_catalogue_never_from_the_client,
     repeated_products_are_merged_into_one_line,
