@@ -494,12 +494,13 @@ for backend in $BACKENDS; do
     done
     size=$largest
     # The targets' ratios: each scenario by turns with what it is compared with (see by_turns).
+    reads=('wrk_run "$backend" "$size" healthz healthz.req "$DURATION" "$run"'
+        'wrk_run "$backend" "$size" "product by id" by-id.req "$DURATION" "$run"')
     if [ "$backend" = postgres ]; then
         pgbench_init
         order_sql_scripts order-products "$WORK/order-sql"
         order_sql_scripts counted-products "$WORK/order-sql-counted"
-        by_turns 'wrk_run "$backend" "$size" healthz healthz.req "$DURATION" "$run"' \
-            'wrk_run "$backend" "$size" "product by id" by-id.req "$DURATION" "$run"' \
+        by_turns "${reads[@]}" \
             'pgbench_run "$size" select-only-prepared "$run" "$PGBENCH_URL" -S -M prepared' \
             'pgbench_run "$size" select-only-simple "$run" "$PGBENCH_URL" -S -M simple'
         by_turns 'wrk_run "$backend" "$size" "place order (1-3 lines)" orders-post.req "$DURATION" "$run"' \
@@ -509,8 +510,7 @@ for backend in $BACKENDS; do
             'order_sql_run "$size" "order statements, counted stock" "$run" "$WORK/order-sql-counted"'
         drop_pg shopd_bench_pgbench
     else
-        by_turns 'wrk_run "$backend" "$size" healthz healthz.req "$DURATION" "$run"' \
-            'wrk_run "$backend" "$size" "product by id" by-id.req "$DURATION" "$run"'
+        by_turns "${reads[@]}"
         wrk_runs "$backend" "$size" "place order (1-3 lines)" orders-post.req "$DURATION"
         wrk_runs "$backend" "$size" "place order, counted stock" orders-post-counted.req "$DURATION"
     fi
