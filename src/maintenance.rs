@@ -35,12 +35,14 @@ pub async fn run(state: AppState) {
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "pruning failed; will retry"),
                 }
-                match state.store.refresh_statistics().await {
-                    Ok(tables) if !tables.is_empty() => {
-                        tracing::info!(?tables, "analyzed tables that had grown: the server's autovacuum is off");
-                    }
+                match state.store.upkeep().await {
+                    Ok(done) if !done.is_empty() => tracing::info!(
+                        vacuumed = ?done.vacuumed,
+                        analyzed = ?done.analyzed,
+                        "vacuumed and analyzed tables in autovacuum's stead: the server has it off"
+                    ),
                     Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "analyzing grown tables failed; will retry"),
+                    Err(e) => tracing::warn!(error = %e, "vacuuming or analyzing tables failed; will retry"),
                 }
             }
         }

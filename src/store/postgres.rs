@@ -3,6 +3,8 @@
 use sqlx::AnyPool;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 
+use super::Upkept;
+
 pub(super) async fn pool(
     options: AnyPoolOptions,
     connect: AnyConnectOptions,
@@ -53,20 +55,39 @@ pub(super) async fn finish_bulk_insert(pool: &AnyPool) -> Result<(), sqlx::Error
         .map(|_| ())
 }
 
-/// The tables of shopd's schema whose statistics are stale by autovacuum's own rule (more
-/// rows changed since they were last analyzed than 50 and a tenth of the table), if the
-/// server's autovacuum is off; none when it is on.
-const STALE_TABLES: &str = "SELECT quote_ident(s.relname) FROM pg_stat_user_tables s \
-     JOIN pg_class c ON c.oid = s.relid \
+/// The tables of shopd's schema that autovacuum would see to by its default rules, if the
+/// server's autovacuum is off (none when it is on), each with what it needs: a vacuum when its
+/// dead rows passed 50 and a fifth of the table, or the rows inserted since its last vacuum
+/// passed 1,000 and a fifth; new statistics when the rows changed since its last analyze
+/// passed 50 and a tenth.
+const NEGLECTED_TABLES: &str = "SELECT quote_ident(s.relname), \
+     s.n_dead_tup > 50 + 0.2 * t.n OR s.n_ins_since_vacuum > 1000 + 0.2 * t.n, \
+     s.n_mod_since_analyze > 50 + 0.1 * t.n \
+     FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid, \
+     LATERAL (SELECT greatest(c.reltuples, 0) AS n) t \
      WHERE current_setting('autovacuum') = 'off' AND s.schemaname = current_schema() \
-     AND s.n_mod_since_analyze > 50 + 0.1 * greatest(c.reltuples, 0) \
+     AND (s.n_dead_tup > 50 + 0.2 * t.n OR s.n_ins_since_vacuum > 1000 + 0.2 * t.n \
+          OR s.n_mod_since_analyze > 50 + 0.1 * t.n) \
      ORDER BY s.relname";
 
-/// Analyzes the tables `STALE_TABLES` names; returns their names.
-pub(super) async fn refresh_statistics(pool: &AnyPool) -> Result<Vec<String>, sqlx::Error> {
-    let stale: Vec<String> = sqlx::query_scalar(STALE_TABLES).fetch_all(pool).await?;
-    for table in &stale {
-        sqlx::query(&format!("ANALYZE {table}")).execute(pool).await?;
+/// Vacuums and analyzes the tables `NEGLECTED_TABLES` names, each as it needs.
+pub(super) async fn upkeep(pool: &AnyPool) -> Result<Upkept, sqlx::Error> {
+    let neglected: Vec<(String, bool, bool)> = sqlx::query_as(NEGLECTED_TABLES).fetch_all(pool).await?;
+    let mut done = Upkept::default();
+    for (table, vacuum, analyze) in neglected {
+        let statement = match (vacuum, analyze) {
+            (true, true) => format!("VACUUM (ANALYZE) {table}"),
+            (true, false) => format!("VACUUM {table}"),
+            (false, _) => format!("ANALYZE {table}"),
+        };
+        // Run once a minute at most per table: not worth a prepared statement.
+        sqlx::raw_sql(&statement).execute(pool).await?;
+        if vacuum {
+            done.vacuumed.push(table.clone());
+        }
+        if analyze {
+            done.analyzed.push(table);
+        }
     }
-    Ok(stale)
+    Ok(done)
 }

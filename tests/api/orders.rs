@@ -2,6 +2,7 @@
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use shopd::store::Upkept;
 
 use crate::helpers::TestApp;
 use crate::on_both;
@@ -937,23 +938,16 @@ async fn tables_that_grew_are_analyzed_only_where_autovacuum_is_off(app: TestApp
             StatusCode::CREATED
         );
     }
-    if app.store.dialect() == shopd::store::Dialect::Sqlite {
-        assert!(app.store.refresh_statistics().await.unwrap().is_empty());
+    let Some(autovacuum) = autovacuum(&app).await else {
+        assert!(app.store.upkeep().await.unwrap().is_empty());
         return;
-    }
-    let autovacuum: String = sqlx::query_scalar("SELECT current_setting('autovacuum')")
-        .fetch_one(app.store.pool())
-        .await
-        .unwrap();
+    };
     // The counts of changed rows reach the statistics views within a second or so.
-    let mut analyzed = Vec::new();
-    for _ in 0..50 {
-        analyzed.extend(app.store.refresh_statistics().await.unwrap());
-        if analyzed.contains(&"order_lines".to_string()) && analyzed.contains(&"orders".to_string()) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
+    let analyzed = upkeep_until(&app, |done| {
+        done.analyzed.contains(&"order_lines".to_string()) && done.analyzed.contains(&"orders".to_string())
+    })
+    .await
+    .analyzed;
     if autovacuum == "on" {
         assert!(analyzed.is_empty(), "{analyzed:?}");
         return;
@@ -969,15 +963,80 @@ async fn tables_that_grew_are_analyzed_only_where_autovacuum_is_off(app: TestApp
     .await
     .unwrap();
     assert!(last.is_some());
-    let again = app.store.refresh_statistics().await.unwrap();
+    let again = app.store.upkeep().await.unwrap().analyzed;
     assert!(
         !again.contains(&"orders".to_string()),
         "analyzed twice: {again:?}"
     );
 }
 
+/// Where PostgreSQL's autovacuum is off, the upkeep vacuums a table that took more than 1,000
+/// rows and a fifth of the table since its last vacuum, which marks its pages all-visible (a
+/// count can then read an index alone); where it is on, it leaves the table alone.
+async fn tables_that_took_many_rows_are_vacuumed_only_where_autovacuum_is_off(app: TestApp) {
+    let Some(autovacuum) = autovacuum(&app).await else {
+        return;
+    };
+    sqlx::query(
+        "INSERT INTO webhook_events (id, type, received_at) \
+         SELECT 'evt_' || n, 'checkout.session.completed', n FROM generate_series(1, 1100) n",
+    )
+    .execute(app.store.pool())
+    .await
+    .unwrap();
+    let events = "webhook_events".to_string();
+    let vacuumed = upkeep_until(&app, |done| done.vacuumed.contains(&events))
+        .await
+        .vacuumed;
+    let visible: i32 =
+        sqlx::query_scalar("SELECT relallvisible FROM pg_class WHERE relname = 'webhook_events'")
+            .fetch_one(app.store.pool())
+            .await
+            .unwrap();
+    if autovacuum == "on" {
+        assert!(vacuumed.is_empty(), "{vacuumed:?}");
+        return;
+    }
+    assert!(vacuumed.contains(&events), "{vacuumed:?}");
+    assert!(visible > 0, "no page marked all-visible");
+    // No orders were placed: that table is not vacuumed.
+    assert!(!vacuumed.contains(&"orders".to_string()), "{vacuumed:?}");
+    let again = app.store.upkeep().await.unwrap().vacuumed;
+    assert!(!again.contains(&events), "vacuumed twice: {again:?}");
+}
+
+/// The server's `autovacuum` setting; `None` on SQLite.
+async fn autovacuum(app: &TestApp) -> Option<String> {
+    if app.store.dialect() == shopd::store::Dialect::Sqlite {
+        return None;
+    }
+    Some(
+        sqlx::query_scalar("SELECT current_setting('autovacuum')")
+            .fetch_one(app.store.pool())
+            .await
+            .unwrap(),
+    )
+}
+
+/// What the upkeep did over up to ten seconds of tries, until `enough` holds of it: the
+/// counts of changed rows reach the statistics views within a second or so.
+async fn upkeep_until(app: &TestApp, enough: impl Fn(&Upkept) -> bool) -> Upkept {
+    let mut all = Upkept::default();
+    for _ in 0..50 {
+        let done = app.store.upkeep().await.unwrap();
+        all.vacuumed.extend(done.vacuumed);
+        all.analyzed.extend(done.analyzed);
+        if enough(&all) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    all
+}
+
 on_both!(
     tables_that_grew_are_analyzed_only_where_autovacuum_is_off,
+    tables_that_took_many_rows_are_vacuumed_only_where_autovacuum_is_off,
     placing_an_order_returns_201_in_the_seed_shape_with_a_location,
     prices_come_from_the_catalogue_never_from_the_client,
     repeated_products_are_merged_into_one_line,
