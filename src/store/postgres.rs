@@ -45,6 +45,21 @@ pub(super) fn search_argument(needle: &str) -> String {
 /// it, and only a rolled-back transaction leaves a gap. An SQL expression, for the INSERT.
 pub(super) const NEXT_ORDER_NUM: &str = "nextval('order_num_seq')";
 
+/// Fails the statement that places an order when a line's stock was taken between the
+/// order's read and its write (migration 0106), so that nothing of the order is written.
+pub(super) const REFUSE_SHORT_OF_STOCK: &str = "order_short_of_stock()";
+
+/// The SQLSTATE that `order_short_of_stock()` raises.
+const SHORT_OF_STOCK: &str = "SH409";
+
+/// Whether an order's statement failed in a way that a fresh read may avoid: its stock moved
+/// since the read, or (should the planner ever lock its stock rows out of the order given) it
+/// deadlocked with another order.
+pub(super) fn moved_on(e: &sqlx::Error) -> bool {
+    const DEADLOCK: &str = "40P01";
+    matches!(e, sqlx::Error::Database(d) if matches!(d.code().as_deref(), Some(SHORT_OF_STOCK | DEADLOCK)))
+}
+
 /// After a bulk load: fresh statistics, so that the planner picks the indexes for a
 /// catalogue this size, and the search index's pending list merged into the index (a
 /// search scans that list in full until a vacuum empties it).

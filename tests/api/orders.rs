@@ -837,6 +837,62 @@ async fn editing_a_product_gives_back_none_of_the_stock_racing_orders_took(app: 
     assert_eq!(app.stock_of(&product).await, 30);
 }
 
+/// An order whose stock another writer takes while the order is under way (on PostgreSQL,
+/// after the order read it and before its write took it) is refused whole: its other line's
+/// stock stays, and no order is written.
+async fn stock_taken_while_an_order_is_under_way_refuses_the_order_whole(app: TestApp) {
+    let shop = app.shop(Some(1)).await;
+    let plenty = app.product(&shop.admin, "Plenty", 100, Some(10)).await["_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The other writer: it has taken the last unit, and not yet committed.
+    let mut other = app.store.begin().await.unwrap();
+    sqlx::query("UPDATE product_stock SET stock = 0 WHERE id = $1")
+        .bind(&shop.product)
+        .execute(&mut *other)
+        .await
+        .unwrap();
+    let body = json!({"items": [
+        {"product_id": plenty, "quantity": 2},
+        {"product_id": shop.product, "quantity": 1},
+    ]});
+    let (reply, ()) = tokio::join!(app.post("/orders", Some(&shop.ann), body), async {
+        wait_until_an_order_waits(&app).await;
+        other.commit().await.unwrap();
+    });
+    assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.text);
+    assert_eq!(reply.error_code(), "out_of_stock");
+    assert_eq!(app.stock_of(&plenty).await, 10);
+    assert_eq!(app.stock_of(&shop.product).await, 0);
+    let all = app.get("/orders", Some(&shop.admin)).await;
+    assert_eq!(all.header("x-total-count"), Some("0"));
+}
+
+/// On PostgreSQL, until a statement waits for a row lock (the order's write, which has read
+/// the stock as it was before the other writer); on SQLite, whose writers take turns, a
+/// moment for the order to queue for its turn.
+async fn wait_until_an_order_waits(app: &TestApp) {
+    if app.store.dialect() == shopd::store::Dialect::Sqlite {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        return;
+    }
+    for _ in 0..500 {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
+             AND wait_event_type = 'Lock' AND query LIKE 'WITH taken AS (UPDATE product_stock%'",
+        )
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+        if waiting > 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("the order never waited for the stock row: the test proves nothing");
+}
+
 async fn one_idempotency_key_sent_twenty_times_at_once_places_one_order(app: TestApp) {
     let s = app.shop(Some(100)).await;
     let body = json!({"items": [{"product_id": s.product, "quantity": 1}]});
@@ -1068,6 +1124,7 @@ on_both!(
     sixty_racing_orders_for_ten_units_sell_exactly_ten,
     unlimited_stock_never_runs_out_however_many_orders_race,
     editing_a_product_gives_back_none_of_the_stock_racing_orders_took,
+    stock_taken_while_an_order_is_under_way_refuses_the_order_whole,
     one_idempotency_key_sent_twenty_times_at_once_places_one_order,
     a_replayed_key_returns_the_first_reply_and_places_nothing,
     a_replayed_key_replays_a_refusal_too_and_works_on_every_placing_post,
