@@ -404,35 +404,36 @@ rss_summary() {
     log "$backend $scenario: RSS max $max MiB, first fifth $first MiB, last fifth $last MiB"
 }
 
-# The statements POST /orders sends for an order (see `Store::place_order` and `TAKE_EITHER`
-# in src/store/orders.rs), played by pgbench on shopd's own database while shopd waits idle:
-# the rate the database gives that transaction without HTTP. order_sql_scripts FILE DIR: writes
-# 60 scripts to DIR, each an order of 1–3 of the products listed in $WORK/FILE; one statement
-# per line (stock taken, product read), then the order and its lines in one statement.
+# The statements POST /orders sends for an order on PostgreSQL (see `Store::try_place_order`
+# and `postgres_write` in src/store/orders.rs), played by pgbench on shopd's own database while
+# shopd waits idle: the rate the database gives them without HTTP. order_sql_scripts FILE DIR
+# [counted]: writes 60 scripts to DIR, each an order of 1–3 of the products listed in
+# $WORK/FILE: the read of its products and their stock, then one autocommit statement that
+# writes the order and its lines and, with `counted`, takes their stock first.
 order_sql_scripts() {
-    local products=$1 dir=$2 url customer
+    local products=$1 dir=$2 counted=${3:-} url customer
     url=$(database_url postgres)
     customer=$(psql -Atq "$url" -c "SELECT id FROM users WHERE email = 'customer@bench.example.com'")
     rm -rf "$dir"
     mkdir -p "$dir"
     for n in $(seq 1 60); do
         mapfile -t picked < <(shuf -n "$(shuf -i 1-3 -n 1)" "$WORK/$products" | sort)
+        local ids=() wanted=() values=() i=0 q
+        for id in "${picked[@]}"; do
+            q=$((1 + RANDOM % 3))
+            ids+=("'$id'")
+            wanted+=("('$id', $q::BIGINT)")
+            values+=("((SELECT id FROM new_id), $i, '$id', 'Bench Set', 1100, 'https://images.example.com/bench/1.webp', 'Technic', $q, 'Regular')")
+            i=$((i + 1))
+        done
+        local taken='' check=''
+        if [ -n "$counted" ]; then
+            taken="taken AS (UPDATE product_stock s SET stock = s.stock - w.q FROM (VALUES $(IFS=,; echo "${wanted[*]}")) AS w(id, q) WHERE s.id = w.id AND (s.stock IS NULL OR s.stock >= w.q) RETURNING s.id), "
+            check=" WHERE CASE WHEN (SELECT COUNT(*) FROM taken) = ${#picked[@]} THEN TRUE ELSE order_short_of_stock() END"
+        fi
         {
-            echo 'BEGIN;'
-            local q
-            for id in "${picked[@]}"; do
-                q=$((1 + RANDOM % 3))
-                echo "WITH taken AS (UPDATE product_stock SET stock = stock - $q WHERE id = '$id' AND stock >= $q RETURNING id) SELECT p.name, p.price, p.image, p.category FROM products p WHERE p.id = '$id' AND (EXISTS (SELECT 1 FROM taken) OR (SELECT s.stock FROM product_stock s WHERE s.id = '$id') IS NULL);"
-            done
-            local values=() i=0
-            for id in "${picked[@]}"; do
-                values+=("((SELECT id FROM new_id), $i, '$id', 'Bench Set', 1100, 'https://images.example.com/bench/1.webp', 'Technic', 1, 'Regular')")
-                i=$((i + 1))
-            done
-            local joined
-            joined=$(IFS=,; echo "${values[*]}")
-            echo "WITH new_id AS (SELECT substr(md5(random()::text), 1, 24) AS id), o AS (INSERT INTO orders (id, order_num, user_id, status, total, currency, address, shipping, created_at, updated_at, version) VALUES ((SELECT id FROM new_id), nextval('order_num_seq'), '$customer', 'pending', 5000, 'usd', NULL, 'Regular', 1700000000000, 1700000000000, 0) RETURNING id, order_num, user_id, (SELECT u.name FROM users u WHERE u.id = orders.user_id) AS user_name, (SELECT u.email FROM users u WHERE u.id = orders.user_id) AS user_email, status, total, currency, address, shipping, created_at, updated_at, version, payment_provider, payment_session, payment_url, client_secret, payment_expires_at), l AS (INSERT INTO order_lines (order_id, line_no, product_id, name, price, image, category, quantity, shipping) VALUES $joined) SELECT * FROM o;"
-            echo 'COMMIT;'
+            echo "SELECT p.id, p.name, p.price, p.image, p.category, s.stock FROM products p JOIN product_stock s ON s.id = p.id WHERE p.id IN ($(IFS=,; echo "${ids[*]}"));"
+            echo "WITH ${taken}new_id AS (SELECT substr(md5(random()::text), 1, 24) AS id), o AS (INSERT INTO orders (id, order_num, user_id, status, total, currency, address, shipping, created_at, updated_at, version) VALUES ((SELECT id FROM new_id), nextval('order_num_seq'), '$customer', 'pending', 5000, 'usd', NULL, 'Regular', 1700000000000, 1700000000000, 0) RETURNING id, order_num, user_id, (SELECT u.name FROM users u WHERE u.id = orders.user_id) AS user_name, (SELECT u.email FROM users u WHERE u.id = orders.user_id) AS user_email, status, total, currency, address, shipping, created_at, updated_at, version, payment_provider, payment_session, payment_url, client_secret, payment_expires_at), l AS (INSERT INTO order_lines (order_id, line_no, product_id, name, price, image, category, quantity, shipping) VALUES $(IFS=,; echo "${values[*]}")) SELECT o.* FROM o${check};"
         } > "$dir/order-$n.sql"
     done
 }
@@ -499,7 +500,7 @@ for backend in $BACKENDS; do
     if [ "$backend" = postgres ]; then
         pgbench_init
         order_sql_scripts order-products "$WORK/order-sql"
-        order_sql_scripts counted-products "$WORK/order-sql-counted"
+        order_sql_scripts counted-products "$WORK/order-sql-counted" counted
         by_turns "${reads[@]}" \
             'pgbench_run "$size" select-only-prepared "$run" "$PGBENCH_URL" -S -M prepared' \
             'pgbench_run "$size" select-only-simple "$run" "$PGBENCH_URL" -S -M simple'
