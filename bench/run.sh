@@ -404,12 +404,12 @@ rss_summary() {
     log "$backend $scenario: RSS max $max MiB, first fifth $first MiB, last fifth $last MiB"
 }
 
-# The statements POST /orders sends for an order on PostgreSQL (see `Store::try_place_order`
-# and `postgres_write` in src/store/orders.rs), played by pgbench on shopd's own database while
-# shopd waits idle: the rate the database gives them without HTTP. order_sql_scripts FILE DIR
-# [counted]: writes 60 scripts to DIR, each an order of 1–3 of the products listed in
-# $WORK/FILE: the read of its products and their stock, then one autocommit statement that
-# writes the order and its lines and, with `counted`, takes their stock first.
+# The statements POST /orders sends for an order on PostgreSQL (see `Store::try_place_order`,
+# `postgres_write` and `take_counted` in src/store/orders.rs), played by pgbench on shopd's own
+# database while shopd waits idle: the rate the database gives them without HTTP.
+# order_sql_scripts FILE DIR [counted]: writes 60 scripts to DIR, each an order of 1–3 of the
+# products listed in $WORK/FILE: the read of its products and their stock, then one autocommit
+# statement that writes the order and its lines and, with `counted`, takes their stock first.
 order_sql_scripts() {
     local products=$1 dir=$2 counted=${3:-} url customer
     url=$(database_url postgres)
@@ -428,7 +428,7 @@ order_sql_scripts() {
         done
         local taken='' check=''
         if [ -n "$counted" ]; then
-            taken="taken AS (UPDATE product_stock s SET stock = s.stock - w.q FROM (VALUES $(IFS=,; echo "${wanted[*]}")) AS w(id, q) WHERE s.id = w.id AND (s.stock IS NULL OR s.stock >= w.q) RETURNING s.id), "
+            taken="taken AS (UPDATE product_stock SET stock = stock - w.column2 FROM (VALUES $(IFS=,; echo "${wanted[*]}")) AS w WHERE product_stock.id = w.column1 AND (product_stock.stock IS NULL OR product_stock.stock >= w.column2) RETURNING product_stock.id), "
             check=" WHERE CASE WHEN (SELECT COUNT(*) FROM taken) = ${#picked[@]} THEN TRUE ELSE order_short_of_stock() END"
         fi
         {

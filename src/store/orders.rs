@@ -138,8 +138,9 @@ impl Store {
     /// transaction) that writes the order, so that stock never goes below zero however many
     /// orders race. All lines or none.
     pub async fn place_order(&self, new: NewOrder<'_>) -> Result<OrderRecord, ApiError> {
+        let ids: Vec<String> = new.lines.iter().map(|l| l.product_id.to_string()).collect();
         for _ in 0..TRIES {
-            if let Some(placed) = self.try_place_order(&new).await? {
+            if let Some(placed) = self.try_place_order(&new, &ids).await? {
                 metrics::counter!("orders_placed_total").increment(1);
                 return Ok(placed);
             }
@@ -150,10 +151,14 @@ impl Store {
         ))
     }
 
-    /// One try: reads the products, prices the order by `price` (which refuses unknown
-    /// products and short stock), then writes it; `None` when the write found that the stock
-    /// moved since the read, and wrote nothing.
-    async fn try_place_order(&self, new: &NewOrder<'_>) -> Result<Option<OrderRecord>, ApiError> {
+    /// One try: reads the products (`ids`, those of the lines), prices the order by `price`
+    /// (which refuses unknown products and short stock), then writes it; `None` when the write
+    /// found that the stock moved since the read, and wrote nothing.
+    async fn try_place_order(
+        &self,
+        new: &NewOrder<'_>,
+        ids: &[String],
+    ) -> Result<Option<OrderRecord>, ApiError> {
         match self.dialect() {
             // Two round trips whatever the lines: the read, then one statement that takes the
             // stock and writes the order and its lines, in its own transaction. Stock rows are
@@ -163,7 +168,7 @@ impl Store {
             // about 1,660 tps in five round trips and more, 2,300 in two).
             Dialect::Postgres => {
                 let mut conn = self.pool().acquire().await?;
-                let priced = price(new, read_offered(&mut conn, new.lines).await?)?;
+                let priced = price(new, ids, read_offered(&mut conn, ids).await?)?;
                 match postgres_write(&mut conn, new, &priced).await {
                     Ok(order) => Ok(Some(OrderRecord {
                         order,
@@ -177,7 +182,7 @@ impl Store {
             // stock as read until the commit.
             Dialect::Sqlite => {
                 let mut tx = self.begin().await?;
-                let priced = price(new, read_offered(&mut tx, new.lines).await?)?;
+                let priced = price(new, ids, read_offered(&mut tx, ids).await?)?;
                 let Some(order) = sqlite_write(&mut tx, new, &priced).await? else {
                     return Ok(None);
                 };
@@ -407,26 +412,25 @@ where
     args.add(value).map_err(sqlx::Error::Encode)
 }
 
-/// The products of the lines, with their stock, in one statement.
-async fn read_offered(conn: &mut AnyConnection, lines: &[LineRequest]) -> Result<Vec<Offered>, sqlx::Error> {
+/// The products `ids`, with their stock, in one statement.
+async fn read_offered(conn: &mut AnyConnection, ids: &[String]) -> Result<Vec<Offered>, sqlx::Error> {
     let sql = format!(
         "SELECT p.id, p.name, p.price, p.image, p.category, s.stock \
          FROM products p JOIN product_stock s ON s.id = p.id WHERE p.id IN ({})",
-        placeholders(0, lines.len())
+        placeholders(0, ids.len())
     );
     let mut select = sqlx::query_as::<_, Offered>(&sql);
-    for line in lines {
-        select = select.bind(line.product_id.to_string());
+    for id in ids {
+        select = select.bind(id.as_str());
     }
     select.fetch_all(conn).await
 }
 
 /// The rules of an order, on its products as read: a product that does not exist is a 400,
 /// a line short of stock a 409 (the first such line by product id); the total is the sum of
-/// the catalogue's prices times the quantities.
-fn price(new: &NewOrder<'_>, offered: Vec<Offered>) -> Result<Priced, ApiError> {
+/// the catalogue's prices times the quantities. `ids` are the lines' product ids.
+fn price(new: &NewOrder<'_>, ids: &[String], offered: Vec<Offered>) -> Result<Priced, ApiError> {
     let find = |pid: &str| offered.iter().find(|p| p.id == pid);
-    let ids: Vec<String> = new.lines.iter().map(|l| l.product_id.to_string()).collect();
     let mut by_id: Vec<usize> = (0..ids.len()).collect();
     by_id.sort_by(|&a, &b| ids[a].cmp(&ids[b]));
     let mut counted = Vec::new();
@@ -458,11 +462,11 @@ fn price(new: &NewOrder<'_>, offered: Vec<Offered>) -> Result<Priced, ApiError> 
     let mut total = 0i64;
     let mut lines = Vec::with_capacity(new.lines.len());
     for (line, pid) in new.lines.iter().zip(ids) {
-        let product = find(&pid).expect("every product was found above");
+        let product = find(pid).expect("every product was found above");
         total = add_line(total, product.price, line.quantity)?;
         lines.push(LineRow {
             order_id: id.clone(),
-            product_id: pid,
+            product_id: pid.clone(),
             name: product.name.clone(),
             price: product.price,
             image: product.image.clone(),
@@ -495,9 +499,8 @@ fn add_order<'q>(
     add(args, now)
 }
 
-/// PostgreSQL: the counted stock taken, the order and its lines written, in one statement.
-/// The stock rows are locked in the order of their ids (the `VALUES` drive the update), so
-/// that two orders cannot deadlock. The sequence gives the order number. A line whose stock
+/// PostgreSQL: the counted stock taken (`take_counted`), the order and its lines written, in
+/// one statement. The sequence gives the order number. A line whose stock
 /// was taken meanwhile fails the statement (see `postgres::SHORT_OF_STOCK`), and with it the
 /// whole order.
 async fn postgres_write(
@@ -514,27 +517,12 @@ async fn postgres_write(
     let sql = if priced.counted.is_empty() {
         format!("WITH o AS ({order}), l AS ({lines}) SELECT * FROM o")
     } else {
-        let wanted: Vec<String> = (0..priced.counted.len())
-            .map(|i| {
-                format!(
-                    "(${}, ${}::BIGINT)",
-                    after_lines + 2 * i + 1,
-                    after_lines + 2 * i + 2
-                )
-            })
-            .collect();
-        for (pid, quantity) in &priced.counted {
-            add(&mut args, pid)?;
-            add(&mut args, *quantity)?;
-        }
+        add_counted(&mut args, &priced.counted)?;
         format!(
-            "WITH taken AS (UPDATE product_stock s SET stock = s.stock - w.q \
-             FROM (VALUES {}) AS w(id, q) \
-             WHERE s.id = w.id AND (s.stock IS NULL OR s.stock >= w.q) RETURNING s.id), \
-             o AS ({order}), l AS ({lines}) \
+            "WITH taken AS ({} RETURNING product_stock.id), o AS ({order}), l AS ({lines}) \
              SELECT o.* FROM o WHERE CASE WHEN (SELECT COUNT(*) FROM taken) = {} THEN TRUE \
              ELSE {} END",
-            wanted.join(", "),
+            take_counted(after_lines, priced.counted.len()),
             priced.counted.len(),
             postgres::REFUSE_SHORT_OF_STOCK,
         )
@@ -544,7 +532,7 @@ async fn postgres_write(
         .await
 }
 
-/// SQLite: the counted stock taken, the number from the counter row, the order, then all its
+/// SQLite: the counted stock taken (`take_counted`), the number from the counter row, the order, then all its
 /// lines, in the caller's transaction. `None` if a line's stock was taken meanwhile (which
 /// the writer's turn prevents).
 async fn sqlite_write(
@@ -552,14 +540,14 @@ async fn sqlite_write(
     new: &NewOrder<'_>,
     priced: &Priced,
 ) -> Result<Option<OrderRow>, sqlx::Error> {
-    for (pid, quantity) in &priced.counted {
-        let took = sqlx::query(TAKE_COUNTED)
-            .bind(*quantity)
-            .bind(pid)
+    if !priced.counted.is_empty() {
+        let mut args = AnyArguments::default();
+        add_counted(&mut args, &priced.counted)?;
+        let took = sqlx::query_with(&take_counted(0, priced.counted.len()), args)
             .execute(&mut **tx)
             .await?
             .rows_affected();
-        if took != 1 {
+        if took != priced.counted.len() as u64 {
             return Ok(None);
         }
     }
@@ -577,12 +565,34 @@ async fn sqlite_write(
     Ok(Some(order))
 }
 
-/// Counted stock is taken by a conditional update of `product_stock`, which holds the
-/// product's stock row until the order commits, so that stock never goes below zero however
-/// many orders race. Unlimited stock (null) is neither written nor locked, so that orders of
-/// it never wait for one another. (A stock made unlimited since the read is taken as such.)
-const TAKE_COUNTED: &str =
-    "UPDATE product_stock SET stock = stock - $1 WHERE id = $2 AND (stock IS NULL OR stock >= $1)";
+/// Counted stock is taken by one conditional update of `product_stock` for all of an order's
+/// counted lines (their product ids and quantities, `count` pairs of parameters after
+/// `offset` others), which holds those stock rows until the order commits, so that stock
+/// never goes below zero however many orders race. It took every line's stock when it
+/// changed `count` rows. The rows are locked in the order of their ids (the `VALUES`, which
+/// `price` lists by id, drive the update), so that two orders cannot deadlock. Unlimited stock
+/// (null) is not among the lines, so that orders of it never wait for one another; a stock
+/// made unlimited since the read is taken as such.
+fn take_counted(offset: usize, count: usize) -> String {
+    let wanted: Vec<String> = (0..count)
+        .map(|i| format!("({})", placeholders(offset + 2 * i, 2)))
+        .collect();
+    format!(
+        "UPDATE product_stock SET stock = stock - w.column2 FROM (VALUES {}) AS w \
+         WHERE product_stock.id = w.column1 \
+         AND (product_stock.stock IS NULL OR product_stock.stock >= w.column2)",
+        wanted.join(", ")
+    )
+}
+
+/// The arguments of `take_counted`.
+fn add_counted<'q>(args: &mut AnyArguments<'q>, counted: &'q [(String, i64)]) -> Result<(), sqlx::Error> {
+    for (pid, quantity) in counted {
+        add(args, pid)?;
+        add(args, *quantity)?;
+    }
+    Ok(())
+}
 
 /// Moves one order, guarded by the status it was read with, so that of two racing moves
 /// only one happens, and stock is given back once.
