@@ -10,12 +10,13 @@
 # Closed-loop throughput and latency come from oha with 16 connections; the search is also
 # run at a fixed 500 req/s for its p99. With --orders, `POST /orders` too (1–3 lines, of 20
 # products with unlimited stock, and of 20 with counted stock), played by wrk with
-# bench/requests.lua as bench/run.sh does. Needs oha (cargo install oha --locked), wrk, and the
-# PostgreSQL of bench/run.sh (postgres://postgres@127.0.0.1:5432; it creates and drops the
-# databases shopd_compare_a and shopd_compare_b there).
+# bench/requests.lua as bench/run.sh does; then the admin's order list (`GET /orders`, 20 a
+# page, with the count of all the orders those runs placed). Needs oha (cargo install oha
+# --locked), wrk, and the PostgreSQL of bench/run.sh (postgres://postgres@127.0.0.1:5432; it
+# creates and drops the databases shopd_compare_a and shopd_compare_b there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ $# -ge 2 ] || { sed -n 2,13p "$0" >&2; exit 2; }
+[ $# -ge 2 ] || { sed -n 2,16p "$0" >&2; exit 2; }
 BIN_A=$(realpath "$1") BIN_B=$(realpath "$2")
 shift 2
 SIZE=100000 RUNS=3 DURATION=5 BACKENDS="sqlite postgres" ORDERS=
@@ -105,6 +106,7 @@ order_requests() { # build port stock
 for k in sys.argv[1:]: v=v[k]
 print(v)' "$@"; }
     admin=$(curl -fsS -H 'Content-Type: application/json' -d '{"email":"admin@compare.example.com","password":"compare-admin-password"}' "$base/auth/login" | json_of token)
+    echo "$admin" > "$WORK/$1.admin"
     customer=$(curl -fsS -H 'Content-Type: application/json' -d "{\"email\":\"buyer-$3@compare.example.com\",\"password\":\"compare-password\",\"name\":\"Buyer\"}" "$base/auth/register" | json_of token)
     for i in $(seq 1 20); do
         ids+=("$(curl -fsS -H 'Content-Type: application/json' -H "Authorization: Bearer $admin" \
@@ -153,6 +155,23 @@ for backend in $BACKENDS; do
                     printf '%s\t%s\t%s\t%s\t%s\n' "$backend" "$name" "$build" "$run" "$figures" >> "$RESULTS"
                     log "$backend $name $build run $run: $figures"
                 done
+            done
+        done
+        # The admin's order list, with the orders the runs above placed, counted in
+        # x-total-count.
+        for build in a b; do
+            port=18571
+            [ $build = b ] && port=18572
+            log "$backend: build $build holds $(curl -fsS -o /dev/null -D - -H "Authorization: Bearer $(cat "$WORK/$build.admin")" \
+                "http://127.0.0.1:$port/orders?limit=1" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-total-count"{print $2}') orders"
+        done
+        for run in $(seq 1 "$RUNS"); do
+            for build in a b; do
+                port=18571
+                [ $build = b ] && port=18572
+                figures=$(run_oha -H "Authorization: Bearer $(cat "$WORK/$build.admin")" "http://127.0.0.1:$port/orders?limit=20")
+                printf '%s\t%s\t%s\t%s\t%s\n' "$backend" "admin order list" "$build" "$run" "$figures" >> "$RESULTS"
+                log "$backend admin order list $build run $run: $figures"
             done
         done
     fi

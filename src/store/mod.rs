@@ -193,9 +193,10 @@ impl Store {
     /// it guessed that each of 50 order ids matches 0.5 % of `order_lines`, and a customer's
     /// 50 orders were read by scanning the whole table (28 req/s instead of about 2,000 once
     /// 180 k orders had been placed). And a table never vacuumed keeps its dead rows and has
-    /// no page marked all-visible, so that counting the orders reads every one of them.
-    /// (SQLite's planner takes an index for such reads without statistics, and it has no
-    /// dead rows to clear.)
+    /// no page marked all-visible, so that counting a customer's orders reads every one of
+    /// them. (SQLite's planner takes an index for such reads without statistics, and it has no
+    /// dead rows to clear.) On PostgreSQL it also folds the order counts of server processes
+    /// that have ended into one row (migration 0107), whether autovacuum is on or not.
     pub async fn upkeep(&self) -> Result<Upkept, sqlx::Error> {
         match self.dialect {
             Dialect::Postgres => postgres::upkeep(&self.pool).await,

@@ -646,6 +646,52 @@ async fn bulk_delete_skips_orders_the_caller_may_not_delete(app: TestApp) {
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
 }
 
+/// The admin's `x-total-count` is kept as orders are written, not counted at each read: orders
+/// placed, refused and deleted all at once leave it exact.
+async fn the_count_of_all_orders_stays_exact_while_orders_come_and_go_at_once(app: TestApp) {
+    let s = app.shop(Some(30)).await;
+    let (app, s) = (&app, &s);
+    let total = || async {
+        app.get("/orders", Some(&s.admin))
+            .await
+            .header("x-total-count")
+            .map(str::to_string)
+    };
+    let body = json!({"items": [{"product_id": s.product, "quantity": 1}]});
+    let first: Vec<Value> =
+        futures::future::join_all((0..10).map(|_| app.post("/orders", Some(&s.ann), body.clone())))
+            .await
+            .into_iter()
+            .map(|r| r.json())
+            .collect();
+    assert_eq!(total().await.as_deref(), Some("10"));
+    // Ten deletes and thirty new orders for the twenty units left, at once.
+    let deletes = first.iter().map(|o| {
+        let id = o["order"]["_id"].as_str().unwrap().to_string();
+        async move { app.delete(&format!("/orders/{id}"), Some(&s.ann)).await.status }
+    });
+    let orders = (0..30).map(|i| {
+        let token = if i % 2 == 0 { &s.ann } else { &s.bob };
+        let body = body.clone();
+        async move { app.post("/orders", Some(token), body).await.status }
+    });
+    let (deleted, placed) = tokio::join!(
+        futures::future::join_all(deletes),
+        futures::future::join_all(orders)
+    );
+    assert!(deleted.iter().all(|s| *s == StatusCode::OK), "{deleted:?}");
+    let created = placed.iter().filter(|s| **s == StatusCode::CREATED).count();
+    assert!(created >= 20, "{placed:?}");
+    assert!(
+        placed
+            .iter()
+            .all(|s| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT)
+    );
+    let listed = app.get("/orders?limit=100", Some(&s.admin)).await.json();
+    assert_eq!(listed.as_array().unwrap().len(), created);
+    assert_eq!(total().await, Some(created.to_string()));
+}
+
 async fn lines_keep_what_was_bought_after_the_product_changes_or_goes(app: TestApp) {
     let s = app.shop(None).await;
     let placed = order(&app, &s.ann, &s.product, 1).await;
@@ -1061,6 +1107,52 @@ async fn tables_that_took_many_rows_are_vacuumed_only_where_autovacuum_is_off(ap
     assert!(!again.contains(&events), "vacuumed twice: {again:?}");
 }
 
+/// On PostgreSQL each server process keeps its own part of the order count; the upkeep folds
+/// the part of a process that has ended into one row, and the count stays exact.
+async fn the_order_count_of_an_ended_connection_is_folded_and_stays_exact(app: TestApp) {
+    if app.store.dialect() == shopd::store::Dialect::Sqlite {
+        return;
+    }
+    let s = app.shop(None).await;
+    let first = order(&app, &s.ann, &s.product, 1).await;
+    order(&app, &s.bob, &s.product, 1).await;
+    order(&app, &s.bob, &s.product, 1).await;
+    // An order deleted on a connection that then ends.
+    let mut conn = app.store.pool().acquire().await.unwrap().detach();
+    let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM orders WHERE id = $1")
+        .bind(first["order"]["_id"].as_str().unwrap())
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::Connection::close(conn).await.unwrap();
+    let pool = app.store.pool();
+    let parts = |pid: i32| async move {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM order_count WHERE shard = $1")
+            .bind(pid)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        n
+    };
+    assert_eq!(parts(pid).await, 1);
+    for _ in 0..100 {
+        app.store.upkeep().await.unwrap();
+        if parts(pid).await == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(parts(pid).await, 0, "the ended connection's count was not folded");
+    assert_eq!(
+        app.get("/orders", Some(&s.admin)).await.header("x-total-count"),
+        Some("2")
+    );
+}
+
 /// The server's `autovacuum` setting; `None` on SQLite.
 async fn autovacuum(app: &TestApp) -> Option<String> {
     if app.store.dialect() == shopd::store::Dialect::Sqlite {
@@ -1093,6 +1185,7 @@ async fn upkeep_until(app: &TestApp, enough: impl Fn(&Upkept) -> bool) -> Upkept
 on_both!(
     tables_that_grew_are_analyzed_only_where_autovacuum_is_off,
     tables_that_took_many_rows_are_vacuumed_only_where_autovacuum_is_off,
+    the_order_count_of_an_ended_connection_is_folded_and_stays_exact,
     placing_an_order_returns_201_in_the_seed_shape_with_a_location,
     prices_come_from_the_catalogue_never_from_the_client,
     repeated_products_are_merged_into_one_line,
@@ -1119,6 +1212,7 @@ on_both!(
     change_status_moves_several_orders_in_either_body_shape,
     change_status_is_all_or_nothing,
     bulk_delete_skips_orders_the_caller_may_not_delete,
+    the_count_of_all_orders_stays_exact_while_orders_come_and_go_at_once,
     lines_keep_what_was_bought_after_the_product_changes_or_goes,
     api_key_scopes_limit_order_access,
     sixty_racing_orders_for_ten_units_sell_exactly_ten,
