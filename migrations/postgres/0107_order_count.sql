@@ -5,9 +5,15 @@
 -- processes at 300 000 orders, so that the 5 % of admin reads in the mixed load took most of
 -- the machine. Here the inserts and deletes of orders add to a row of their server process
 -- (`shard` is its pid), and the count is the sum of the rows: exact, in the reader's snapshot,
--- as `COUNT(*)` was. Two live processes never share a row, so no order waits for another's
--- count and no lock on it can join a deadlock; the rows of processes that have ended are
--- folded into row 0 by shopd's upkeep (`FOLD_ORDER_COUNTS`).
+-- as `COUNT(*)` was. Two live processes never share a row, so orders do not wait for each
+-- other's counts; the rows of processes that have ended are folded into row 0 by shopd's
+-- upkeep (`FOLD_ORDER_COUNTS`), which an order waits for only if its process took the pid of
+-- one that ended.
+
+-- No order is written between the count below and the triggers (another shopd process still
+-- running the schema before this one, say), or it would be counted by neither.
+LOCK TABLE orders IN SHARE ROW EXCLUSIVE MODE;
+
 CREATE TABLE order_count (
     shard INTEGER PRIMARY KEY,
     n     BIGINT NOT NULL

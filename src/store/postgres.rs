@@ -92,8 +92,8 @@ const NEGLECTED_TABLES: &str = "SELECT quote_ident(s.relname), \
 const FOLD_ORDER_COUNTS: &str = "WITH gone AS ( \
      DELETE FROM order_count WHERE shard <> 0 \
      AND shard NOT IN (SELECT pid FROM pg_stat_activity WHERE pid IS NOT NULL) RETURNING n) \
-     UPDATE order_count SET n = n + (SELECT COALESCE(SUM(n), 0) FROM gone) \
-     WHERE shard = 0 AND EXISTS (SELECT 1 FROM gone)";
+     INSERT INTO order_count (shard, n) SELECT 0, SUM(n) FROM gone HAVING COUNT(*) > 0 \
+     ON CONFLICT (shard) DO UPDATE SET n = order_count.n + excluded.n";
 
 /// Folds the order counts of ended processes, then vacuums and analyzes the tables
 /// `NEGLECTED_TABLES` names, each as it needs.
