@@ -21,28 +21,21 @@ CREATE TABLE order_count (
 
 INSERT INTO order_count (shard, n) SELECT 0, COUNT(*) FROM orders;
 
-CREATE FUNCTION count_added_orders() RETURNS trigger LANGUAGE plpgsql AS $$
+-- What a statement inserted counts up, what it deleted counts down.
+CREATE FUNCTION count_orders() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO order_count (shard, n)
-    SELECT pg_backend_pid(), COUNT(*) FROM added HAVING COUNT(*) > 0
-    ON CONFLICT (shard) DO UPDATE SET n = order_count.n + excluded.n;
-    RETURN NULL;
-END
-$$;
-
-CREATE FUNCTION count_removed_orders() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO order_count (shard, n)
-    SELECT pg_backend_pid(), -COUNT(*) FROM removed HAVING COUNT(*) > 0
+    SELECT pg_backend_pid(), CASE TG_OP WHEN 'INSERT' THEN COUNT(*) ELSE -COUNT(*) END
+    FROM changed HAVING COUNT(*) > 0
     ON CONFLICT (shard) DO UPDATE SET n = order_count.n + excluded.n;
     RETURN NULL;
 END
 $$;
 
 CREATE TRIGGER orders_added AFTER INSERT ON orders
-    REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION count_added_orders();
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_orders();
 CREATE TRIGGER orders_removed AFTER DELETE ON orders
-    REFERENCING OLD TABLE AS removed FOR EACH STATEMENT EXECUTE FUNCTION count_removed_orders();
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_orders();
 
 -- TRUNCATE removes orders without telling a row or statement trigger what it removed.
 CREATE FUNCTION count_no_orders() RETURNS trigger LANGUAGE plpgsql AS $$
