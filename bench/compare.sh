@@ -56,6 +56,10 @@ url_of() { # backend build
     esac
 }
 
+port_of() { # build
+    case $1 in a) echo 18571 ;; b) echo 18572 ;; esac
+}
+
 start() { # backend build binary port
     local url
     url=$(url_of "$1" "$2")
@@ -122,18 +126,18 @@ print(v)' "$@"; }
 printf 'backend\tscenario\tbuild\trun\trps\tp50\tp99\terrors\n' > "$RESULTS"
 for backend in $BACKENDS; do
     log "$backend: loading $SIZE products into each build's database"
-    start "$backend" a "$BIN_A" 18571
-    start "$backend" b "$BIN_B" 18572
-    id=$(curl -fsS "http://127.0.0.1:18571/products?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["products"][0]["_id"])')
-    id_b=$(curl -fsS "http://127.0.0.1:18572/products?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["products"][0]["_id"])')
+    start "$backend" a "$BIN_A" "$(port_of a)"
+    start "$backend" b "$BIN_B" "$(port_of b)"
+    id=$(curl -fsS "http://127.0.0.1:$(port_of a)/products?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["products"][0]["_id"])')
+    id_b=$(curl -fsS "http://127.0.0.1:$(port_of b)/products?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["products"][0]["_id"])')
     search="/products?search=castle&category=Technic&sort=price_asc"
     for scenario in "healthz|/healthz|" "product by id|/products/ID|" "list|/products?limit=20|" \
         "search|$search|" "search@500rps|$search|-q 500 --latency-correction"; do
         IFS='|' read -r name path extra <<<"$scenario"
         for run in $(seq 1 "$RUNS"); do
             for build in a b; do
-                port=18571 pid=$id
-                [ $build = b ] && port=18572 pid=$id_b
+                port=$(port_of $build) pid=$id
+                [ $build = b ] && pid=$id_b
                 # shellcheck disable=SC2086
                 figures=$(run_oha $extra "http://127.0.0.1:$port${path/ID/$pid}")
                 printf '%s\t%s\t%s\t%s\t%s\n' "$backend" "$name" "$build" "$run" "$figures" >> "$RESULTS"
@@ -143,15 +147,13 @@ for backend in $BACKENDS; do
     done
     if [ -n "$ORDERS" ]; then
         for stock in null 1000000000; do
-            order_requests a 18571 $stock
-            order_requests b 18572 $stock
+            order_requests a "$(port_of a)" $stock
+            order_requests b "$(port_of b)" $stock
             name="place order"
             [ $stock = null ] || name="place order, counted stock"
             for run in $(seq 1 "$RUNS"); do
                 for build in a b; do
-                    port=18571
-                    [ $build = b ] && port=18572
-                    figures=$(run_wrk "$WORK/$build-$stock.req" "http://127.0.0.1:$port")
+                    figures=$(run_wrk "$WORK/$build-$stock.req" "http://127.0.0.1:$(port_of $build)")
                     printf '%s\t%s\t%s\t%s\t%s\n' "$backend" "$name" "$build" "$run" "$figures" >> "$RESULTS"
                     log "$backend $name $build run $run: $figures"
                 done
@@ -160,16 +162,12 @@ for backend in $BACKENDS; do
         # The admin's order list, with the orders the runs above placed, counted in
         # x-total-count.
         for build in a b; do
-            port=18571
-            [ $build = b ] && port=18572
             log "$backend: build $build holds $(curl -fsS -o /dev/null -D - -H "Authorization: Bearer $(cat "$WORK/$build.admin")" \
-                "http://127.0.0.1:$port/orders?limit=1" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-total-count"{print $2}') orders"
+                "http://127.0.0.1:$(port_of $build)/orders?limit=1" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-total-count"{print $2}') orders"
         done
         for run in $(seq 1 "$RUNS"); do
             for build in a b; do
-                port=18571
-                [ $build = b ] && port=18572
-                figures=$(run_oha -H "Authorization: Bearer $(cat "$WORK/$build.admin")" "http://127.0.0.1:$port/orders?limit=20")
+                figures=$(run_oha -H "Authorization: Bearer $(cat "$WORK/$build.admin")" "http://127.0.0.1:$(port_of $build)/orders?limit=20")
                 printf '%s\t%s\t%s\t%s\t%s\n' "$backend" "admin order list" "$build" "$run" "$figures" >> "$RESULTS"
                 log "$backend admin order list $build run $run: $figures"
             done
